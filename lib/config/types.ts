@@ -1,0 +1,32 @@
+/** The validated, normalised configuration every other module reads. Built by `loadConfig`. */
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export type ReplicationMethod = 'FULL_TABLE' | 'INCREMENTAL' | 'LOG_BASED';
+
+export interface TapConfig {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  dbname: string;
+  /** Only these schemas are discovered; undefined = every schema the user can use. */
+  filter_schemas?: string[];
+  sslmode: SslMode;
+  /** A file path or inline PEM text. */
+  sslrootcert?: string;
+  sslcert?: string;
+  sslkey?: string;
+  application_name: string;
+  /** Seconds. */
+  connect_timeout: number;
+  default_replication_method?: ReplicationMethod;
+  /** json/jsonb as parsed JSON values instead of JSON text strings. */
+  json_as_object: boolean;
+  /** A STATE message every this many records (and at the end of each stream). */
+  state_interval: number;
+  replication_slot_name: string;
+  publication_name: string;
+  logical_idle_exit_seconds: number;
+  logical_max_run_seconds: number;
+  log_level: 'debug' | 'info' | 'warn' | 'error';
+  log_format: 'text' | 'json';
+}

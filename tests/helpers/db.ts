@@ -1,0 +1,47 @@
+/** The test database published by global-setup, as tap config and as an admin connection. */
+import postgres from 'postgres';
+
+export interface TestDb {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  dbname: string;
+  /** The cluster's self-signed certificate (valid for host name `localhost` only); '' if unknown. */
+  certFile: string;
+}
+
+export function testDb(): TestDb {
+  const env = process.env;
+  if (!env.TAP_TEST_PORT) throw new Error('TAP_TEST_* not set: run the tests with `npm test` (jest global set-up)');
+  return {
+    host: env.TAP_TEST_HOST ?? '127.0.0.1',
+    port: Number(env.TAP_TEST_PORT),
+    user: env.TAP_TEST_USER ?? 'postgres',
+    password: env.TAP_TEST_PASSWORD ?? '',
+    dbname: env.TAP_TEST_DB ?? 'tap_test',
+    certFile: env.TAP_TEST_CERT ?? '',
+  };
+}
+
+/** Tap config (as written to a config file) for the test database, with overrides. */
+export function testConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const db = testDb();
+  const config: Record<string, unknown> = { host: db.host, port: db.port, user: db.user, dbname: db.dbname, sslmode: 'disable' };
+  if (db.password) config.password = db.password;
+  return { ...config, ...overrides };
+}
+
+/** An admin (superuser) connection to the test database; call `.end()` when done. */
+export function adminSql(dbname?: string): postgres.Sql {
+  const db = testDb();
+  return postgres({
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password || undefined,
+    database: dbname ?? db.dbname,
+    onnotice: () => undefined,
+    max: 2,
+  });
+}
