@@ -36,6 +36,12 @@ export interface ColumnType {
   delimiter: string;
   /** For character varying(n)/character(n). */
   maxLength?: number;
+  /**
+   * The catalog's `sql-datatype`: `format_type(atttypid, NULL)` as the Python taps write it
+   * (`character varying`, `integer[]`, an enum's name), but `bit(N)` for bit(N > 1).
+   * Absent on hand-built types; `sqlType` stands in then.
+   */
+  sqlDatatype?: string;
 }
 
 export interface ColumnInfo {

@@ -1,0 +1,97 @@
+/**
+ * The Singer entry point: parse flags, read files, validate config (all before connecting),
+ * connect, run one mode. Never calls process.exit(): it sets process.exitCode and returns
+ * (0 success, 1 failure during the run, 2 bad input — see lib/errors.ts). Every stderr line
+ * passes through the schema-driven redactor.
+ */
+import { loadConfigWithWarnings } from '../config/load-config';
+import { collectSecretValues, createRedactor, secretKeys, type Redactor } from '../config/redact';
+import { loadConfigSchema, type ConfigSchema } from '../config/schema';
+import { connect, type TapSql } from '../db/connect';
+import { connectionFailure } from '../db/connection-error';
+import { serverInfo } from '../db/server-info';
+import { describeError, InputError, TapError } from '../errors';
+import { createLogger, type Logger } from '../log/logger';
+import { aboutMarkdown, buildAbout, readPackageInfo } from './about';
+import { parseArgs, type CliArgs } from './args';
+import { runDiscover, runSyncMode, runTest, writeStdout, type ModeInput } from './modes';
+import { readJsonFile } from './read-json';
+
+interface Outcome {
+  redactor: Redactor;
+  log?: Logger;
+  debug: boolean;
+}
+
+/** Secrets from the raw files (even invalid ones) and from the env, before anything can fail. */
+function redactorFor(schema: ConfigSchema, objects: unknown[]): Redactor {
+  const keys = secretKeys(schema);
+  const fromEnv = Object.entries(schema.properties)
+    .filter(([key, setting]) => keys.has(key) && setting['x-env'])
+    .map(([, setting]) => process.env[setting['x-env'] as string])
+    .filter((value): value is string => typeof value === 'string' && value !== '');
+  return createRedactor(keys, [...collectSecretValues(objects, keys), ...fromEnv]);
+}
+
+function isPipeClosed(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EPIPE';
+}
+
+function report(error: unknown, outcome: Outcome): void {
+  process.exitCode = error instanceof TapError ? error.exitCode : 1;
+  if (isPipeClosed(error)) return; // the reader went away: nothing to say, exit 1
+  const log = outcome.log ?? createLogger({ redact: outcome.redactor.text });
+  log.error(describeError(error).replace(/\s*\n\s*/g, ' '));
+  if (outcome.debug && !(error instanceof TapError) && error instanceof Error && error.stack) {
+    log.debug(error.stack.replace(/\s*\n\s*/g, ' | '));
+  }
+}
+
+async function printInfo(args: CliArgs, schema: ConfigSchema): Promise<void> {
+  const pkg = readPackageInfo();
+  if (args.mode === 'help') return writeStdout(args.help + '\n');
+  if (args.mode === 'version') return writeStdout(`${pkg.name} ${pkg.version}\n`);
+  const about = buildAbout(schema, pkg);
+  return writeStdout(args.aboutFormat === 'markdown' ? aboutMarkdown(about) : JSON.stringify(about, null, 2) + '\n');
+}
+
+async function runMode(args: CliArgs, input: ModeInput, catalog: unknown, state: unknown): Promise<void> {
+  if (args.mode === 'test') return runTest(input);
+  if (args.mode === 'discover') return runDiscover(input);
+  return runSyncMode(input, catalog, state);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const schema = loadConfigSchema();
+  const outcome: Outcome = { redactor: redactorFor(schema, []), debug: false };
+  let sql: TapSql | undefined;
+  // An EPIPE on stdout is reported through the failed write; without a listener it would crash.
+  process.stdout.on('error', () => undefined);
+  try {
+    const args = await parseArgs(argv);
+    if (args.mode === 'help' || args.mode === 'version' || args.mode === 'about') return await printInfo(args, schema);
+    const rawConfigs = args.configFiles.map(readJsonFile);
+    outcome.redactor = redactorFor(schema, rawConfigs);
+    const catalog = args.catalog ? readJsonFile(args.catalog) : undefined;
+    const state = args.state ? readJsonFile(args.state) : undefined;
+    if (args.mode === 'none') throw new InputError('USAGE', 'nothing to do: give --discover, --catalog FILE, --test or --about (see --help)');
+    const { config, warnings } = loadConfigWithWarnings(rawConfigs, process.env, schema);
+    outcome.redactor = redactorFor(schema, [...rawConfigs, config]);
+    const log = createLogger({ level: config.log_level, format: config.log_format, redact: outcome.redactor.text });
+    outcome.log = log;
+    outcome.debug = config.log_level === 'debug';
+    warnings.forEach((warning) => log.warn(warning));
+    log.debug('config', outcome.redactor.object({ ...config }) as unknown as Record<string, unknown>);
+    sql = connect(config, { log, max: args.mode === 'sync' ? 4 : 1 });
+    const server = await serverInfo(sql).catch((error: unknown) => {
+      throw connectionFailure(error, config);
+    });
+    log.debug('connected', { server_version: server.version });
+    const stderr = (line: string): void => void process.stderr.write(outcome.redactor.text(line) + '\n');
+    await runMode(args, { sql, config, log, server, stderr }, catalog, state);
+  } catch (error) {
+    report(error, outcome);
+  } finally {
+    if (sql) await sql.end({ timeout: 1 }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * What each mode does once the config is valid and the server answers. Discovery and sync are
+ * loaded on demand, so --about/--version/--help never load them.
+ */
+import type { TapConfig } from '../config/types';
+import type { RunContext } from '../context';
+import { AbortedError } from '../errors';
+import type { Logger } from '../log/logger';
+import type { TapSql } from '../db/connect';
+import type { ServerInfo } from '../db/server-info';
+import { abortOnSignals } from './signals';
+
+export interface ModeInput {
+  sql: TapSql;
+  config: TapConfig;
+  log: Logger;
+  server: ServerInfo;
+  /** Writes one line to stderr (redacted). */
+  stderr: (line: string) => void;
+}
+
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** --test: the answer goes to stderr; stdout is for protocol messages only. */
+export async function runTest({ sql, config, server, stderr }: ModeInput): Promise<void> {
+  const { introspect } = await import('../discovery/introspect');
+  const relations = await introspect(sql, config);
+  stderr(
+    `tap-postgres-ts: connection OK: PostgreSQL ${server.version} at ${config.host}:${config.port}, ` +
+      `database ${config.dbname}, user ${config.user}; ${relations.length} readable relations`,
+  );
+}
+
+export async function runDiscover({ sql, config, log }: ModeInput): Promise<void> {
+  const { discoverCatalog } = await import('../discovery/discover');
+  const catalog = await discoverCatalog(sql, config, log);
+  await writeStdout(JSON.stringify(catalog) + '\n');
+}
+
+function isPipeClosed(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EPIPE';
+}
+
+export async function runSyncMode(input: ModeInput, catalog: unknown, state: unknown): Promise<void> {
+  const [{ runSync }, { createStreamWriter }] = await Promise.all([import('../sync/run-sync'), import('../messages/writer')]);
+  const writer = createStreamWriter(process.stdout);
+  const controller = new AbortController();
+  const removeHandlers = abortOnSignals(controller, input.log);
+  const ctx: RunContext = {
+    config: input.config,
+    sql: input.sql,
+    writer,
+    log: input.log,
+    signal: controller.signal,
+    now: () => new Date(),
+  };
+  try {
+    await runSync(ctx, catalog, state);
+  } catch (error) {
+    if (!isPipeClosed(error)) await writer.flush().catch(() => undefined);
+    throw error;
+  } finally {
+    removeHandlers();
+  }
+  await writer.flush();
+  if (controller.signal.aborted) throw new AbortedError(String(controller.signal.reason));
+}

@@ -1,0 +1,105 @@
+/**
+ * Builds the one normalised TapConfig from the config files (merged in order, later wins), the
+ * PG* environment and libpq's defaults — validated against schemas/config.schema.json before
+ * anything connects.
+ */
+import { InputError } from '../errors';
+import { LIBPQ_DEFAULTS, defaultHost, defaultUser, envValues } from './env-defaults';
+import { loadConfigSchema, type ConfigSchema } from './schema';
+import type { ReplicationMethod, SslMode, TapConfig } from './types';
+import { validateConfig, type ValueSources } from './validate';
+
+export interface LoadedConfig {
+  config: TapConfig;
+  /** Things the user should know (unknown keys), to be logged once a logger exists. */
+  warnings: string[];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One file's keys: `database` becomes `dbname` (unless the file has both), nulls mean unset. */
+function normaliseFile(value: unknown, index: number): Record<string, unknown> {
+  if (!isPlainObject(value)) {
+    throw new InputError('CONFIG_INVALID', `config: config file ${index + 1} must hold a JSON object`);
+  }
+  const out = Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== null));
+  if ('database' in out) {
+    if (!('dbname' in out)) out.dbname = out.database;
+    delete out.database;
+  }
+  return out;
+}
+
+function splitSchemas(value: unknown): string[] | undefined {
+  const names = (Array.isArray(value) ? (value as string[]) : String(value ?? '').split(','))
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return names.length > 0 ? names : undefined;
+}
+
+function withEnvironment(
+  merged: Record<string, unknown>,
+  schema: ConfigSchema,
+  env: NodeJS.ProcessEnv,
+): { combined: Record<string, unknown>; sources: ValueSources } {
+  const combined = { ...merged };
+  const sources: ValueSources = {};
+  const fromEnv = envValues(schema, env);
+  for (const [key, value] of Object.entries(fromEnv.values)) {
+    if (combined[key] !== undefined) continue;
+    combined[key] = value;
+    sources[key] = fromEnv.sources[key];
+  }
+  return { combined, sources };
+}
+
+export function loadConfigWithWarnings(
+  configObjects: unknown[],
+  env: NodeJS.ProcessEnv,
+  schema: ConfigSchema = loadConfigSchema(),
+): LoadedConfig {
+  const merged: Record<string, unknown> = Object.assign({}, ...configObjects.map(normaliseFile));
+  const warnings = Object.keys(merged)
+    .filter((key) => !(key in schema.properties))
+    .map((key) => `config: unknown key "${key}" ignored`);
+  for (const key of Object.keys(merged)) if (!(key in schema.properties)) delete merged[key];
+  // The Python taps' `ssl: "true"` means sslmode require, and wins over PGSSLMODE.
+  if (merged.sslmode === undefined && (merged.ssl === true || merged.ssl === 'true')) merged.sslmode = 'require';
+  const { combined, sources } = withEnvironment(merged, schema, env);
+  const valid = validateConfig(combined, schema, sources);
+
+  const port = (valid.port as number | undefined) ?? LIBPQ_DEFAULTS.port;
+  const user = (valid.user as string | undefined) ?? defaultUser();
+  const config: TapConfig = {
+    host: (valid.host as string | undefined) ?? defaultHost(port),
+    port,
+    user,
+    dbname: (valid.dbname as string | undefined) ?? user,
+    sslmode: (valid.sslmode as SslMode | undefined) ?? LIBPQ_DEFAULTS.sslmode,
+    application_name: (valid.application_name as string | undefined) ?? LIBPQ_DEFAULTS.application_name,
+    connect_timeout: (valid.connect_timeout as number | undefined) ?? LIBPQ_DEFAULTS.connect_timeout,
+    json_as_object: valid.json_as_object as boolean,
+    state_interval: valid.state_interval as number,
+    replication_slot_name: valid.replication_slot_name as string,
+    publication_name: valid.publication_name as string,
+    logical_idle_exit_seconds: valid.logical_idle_exit_seconds as number,
+    logical_max_run_seconds: valid.logical_max_run_seconds as number,
+    log_level: valid.log_level as TapConfig['log_level'],
+    log_format: valid.log_format as TapConfig['log_format'],
+  };
+  const optional: Array<keyof TapConfig> = ['password', 'sslrootcert', 'sslcert', 'sslkey'];
+  for (const key of optional) if (valid[key] !== undefined) Object.assign(config, { [key]: valid[key] });
+  const filter = splitSchemas(valid.filter_schemas);
+  if (filter) config.filter_schemas = filter;
+  if (valid.default_replication_method !== undefined) {
+    config.default_replication_method = valid.default_replication_method as ReplicationMethod;
+  }
+  return { config, warnings };
+}
+
+/** The normalised config; unknown keys are dropped silently (use loadConfigWithWarnings to log them). */
+export function loadConfig(configObjects: unknown[], env: NodeJS.ProcessEnv): TapConfig {
+  return loadConfigWithWarnings(configObjects, env).config;
+}

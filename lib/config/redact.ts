@@ -1,0 +1,67 @@
+/**
+ * Keeps secrets out of every output. Which keys are secret is read from the config schema
+ * (`writeOnly: true`, or `secret: true` as the Meltano SDK writes it) by walking it with
+ * json-schema-traverse; the redactor then replaces those keys' values in objects, and any
+ * occurrence of a secret value (also JSON- or URL-escaped) in text.
+ */
+import traverse from 'json-schema-traverse';
+import type { ConfigSchema } from './schema';
+
+export const REDACTED = '[REDACTED]';
+
+export interface Redactor {
+  /** The text with every secret value replaced by [REDACTED]. */
+  text(text: string): string;
+  /** A deep copy of `value` with secret keys' values (and secret values in strings) replaced. */
+  object<T>(value: T): T;
+}
+
+/** Names of the properties marked secret anywhere in the schema. */
+export function secretKeys(schema: ConfigSchema): Set<string> {
+  const keys = new Set<string>();
+  const visit: traverse.Callback = (node, _ptr, _root, _parentPtr, parentKeyword, _parent, keyIndex) => {
+    if (parentKeyword === 'properties' && typeof keyIndex === 'string' && (node.writeOnly === true || node.secret === true)) {
+      keys.add(keyIndex);
+    }
+  };
+  traverse(schema as traverse.SchemaObject, visit);
+  return keys;
+}
+
+/** Every string value held by a secret key in these (raw, possibly invalid) config objects. */
+export function collectSecretValues(objects: unknown[], keys: Set<string>): string[] {
+  const values: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (keys.has(key) && (typeof inner === 'string' || typeof inner === 'number')) values.push(String(inner));
+        else visit(inner);
+      }
+    }
+  };
+  objects.forEach(visit);
+  return values;
+}
+
+function variants(secret: string): string[] {
+  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]);
+  return [...forms].filter((form) => form.length > 0);
+}
+
+export function createRedactor(keys: Set<string>, secretValues: string[]): Redactor {
+  const needles = [...new Set(secretValues.flatMap(variants))].sort((a, b) => b.length - a.length);
+  const text = (input: string): string =>
+    needles.reduce((out, needle) => (out.includes(needle) ? out.split(needle).join(REDACTED) : out), input);
+  const copy = (value: unknown): unknown => {
+    if (typeof value === 'string') return text(value);
+    if (Array.isArray(value)) return value.map(copy);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, inner]) => [key, keys.has(key) && inner !== undefined ? REDACTED : copy(inner)]),
+      );
+    }
+    return value;
+  };
+  return { text, object: <T>(value: T) => copy(value) as T };
+}

@@ -1,0 +1,37 @@
+/**
+ * The config JSON Schema (schemas/config.schema.json) — the one source of keys, types, defaults,
+ * descriptions, env fallbacks (`x-env`) and secrets (`writeOnly`), read by validation, redaction
+ * and `--about`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface SettingSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  items?: SettingSchema;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  default?: unknown;
+  description?: string;
+  writeOnly?: boolean;
+  'x-env'?: string;
+}
+
+export interface ConfigSchema {
+  $id?: string;
+  type: 'object';
+  description?: string;
+  properties: Record<string, SettingSchema>;
+  [keyword: string]: unknown;
+}
+
+/** Both lib/config (ts-jest) and dist/config (built) sit two levels below the package root. */
+export const CONFIG_SCHEMA_PATH = join(__dirname, '..', '..', 'schemas', 'config.schema.json');
+
+export function loadConfigSchema(): ConfigSchema {
+  return JSON.parse(readFileSync(CONFIG_SCHEMA_PATH, 'utf8')) as ConfigSchema;
+}

@@ -1,0 +1,76 @@
+/**
+ * Validates the merged raw config (files + PG* env) against the config schema with ajv: all
+ * errors at once, schema defaults filled in, numbers and booleans given as strings coerced
+ * (Meltano passes every value as a string). Every bad key becomes part of ONE InputError line:
+ * `config: /port must be an integer 1-65535 (got "abc"); /sslmode must be one of ...`.
+ * Values of secret (writeOnly) keys are never echoed.
+ */
+import Ajv, { type ErrorObject } from 'ajv';
+import { InputError } from '../errors';
+import type { ConfigSchema, SettingSchema } from './schema';
+
+/** Where a value came from, when not a config file: key -> env var name. */
+export type ValueSources = Record<string, string>;
+
+function newAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, allowUnionTypes: true });
+  ajv.addKeyword({ keyword: 'x-env', schemaType: 'string' });
+  return ajv;
+}
+
+/** The expected form of a setting, in words, derived from its schema. */
+export function expectedForm(setting: SettingSchema): string {
+  if (setting.enum) return `one of ${setting.enum.map((v) => JSON.stringify(v)).join(', ')}`;
+  const types = ([] as string[]).concat(setting.type ?? []);
+  if (types.includes('array')) return 'an array of non-empty strings or a comma-separated string';
+  if (types.includes('integer')) {
+    const { minimum: min, maximum: max } = setting;
+    if (min !== undefined && max !== undefined) return `an integer ${min}-${max}`;
+    if (min !== undefined) return `an integer >= ${min}`;
+    return 'an integer';
+  }
+  if (types.includes('boolean')) return 'true or false';
+  if (setting.pattern) return `a string matching ${setting.pattern}`;
+  if (setting.maxLength !== undefined) return `a string of 1-${setting.maxLength} characters`;
+  if (setting.minLength) return 'a non-empty string';
+  return 'a string';
+}
+
+function topKey(error: ErrorObject): string {
+  return error.instancePath.split('/')[1] ?? '';
+}
+
+function describeKey(key: string, data: Record<string, unknown>, schema: ConfigSchema, sources: ValueSources): string {
+  const setting = schema.properties[key] ?? {};
+  const from = sources[key] ? ` (from ${sources[key]})` : '';
+  const shown = setting.writeOnly ? '' : ` (got ${JSON.stringify(data[key])})`;
+  return `/${key}${from} must be ${expectedForm(setting)}${shown}`;
+}
+
+/**
+ * Returns a validated copy of `raw` with defaults filled and coercions applied, or throws an
+ * InputError naming every bad key.
+ */
+export function validateConfig(
+  raw: Record<string, unknown>,
+  schema: ConfigSchema,
+  sources: ValueSources = {},
+): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...raw };
+  const original: Record<string, unknown> = { ...raw };
+  const validate = newAjv().compile(schema);
+  if (validate(data)) return data;
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const error of validate.errors ?? []) {
+    const key = topKey(error);
+    if (!key) {
+      problems.push(`the config must be a JSON object`);
+      break;
+    }
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(describeKey(key, original, schema, sources));
+  }
+  throw new InputError('CONFIG_INVALID', `config: ${problems.join('; ')}`);
+}

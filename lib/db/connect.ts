@@ -1,0 +1,66 @@
+/**
+ * The tap's postgres.js connection: sslmode as libpq, application_name, connect_timeout, no
+ * connection recycling mid-sync, and the session settings every value converter relies on, sent
+ * as startup parameters so they hold on replication connections too. Temporal types, int8 and
+ * numeric come back as the server's text — never a JS float or Date (no precision or zone loss).
+ */
+import postgres from 'postgres';
+import type { TapConfig } from '../config/types';
+import type { Logger } from '../log/logger';
+import { sslOptions } from './ssl-options';
+
+/** Startup parameters: the text forms the value converter expects. */
+export const SESSION_PARAMETERS: Readonly<Record<string, string>> = {
+  TimeZone: 'UTC',
+  DateStyle: 'ISO, YMD',
+  IntervalStyle: 'iso_8601',
+  extra_float_digits: '1',
+  bytea_output: 'hex',
+};
+
+/** OIDs kept as server text: int8, numeric, date, time, timetz, timestamp, timestamptz, interval. */
+export const TEXT_TYPE_OIDS = [20, 1700, 1082, 1083, 1266, 1114, 1184, 1186] as const;
+
+const asText = (value: string): string => value;
+const toParameter = (value: unknown): string => (value instanceof Date ? value.toISOString() : String(value));
+
+/** postgres.js custom types: parse to the raw text; serialise Dates and bigints sensibly. */
+export const TEXT_TYPES = {
+  int8: { to: 20, from: [20], parse: asText, serialize: toParameter },
+  numeric: { to: 1700, from: [1700], parse: asText, serialize: toParameter },
+  timestamptz: { to: 1184, from: [1082, 1083, 1266, 1114, 1184, 1186], parse: asText, serialize: toParameter },
+};
+
+export interface ConnectOptions {
+  /** Pool size; 1 for a single-session job. */
+  max?: number;
+  /** NOTICE messages go to its debug level. */
+  log?: Logger;
+}
+
+/** The postgres.js options for a config (exported for replication connections and tests). */
+export function connectionOptions(config: TapConfig, options: ConnectOptions = {}): postgres.Options<Record<string, postgres.PostgresType>> {
+  return {
+    host: config.host,
+    port: config.port,
+    username: config.user,
+    password: config.password,
+    database: config.dbname,
+    ssl: sslOptions(config),
+    connect_timeout: config.connect_timeout,
+    max: options.max ?? 4,
+    max_lifetime: null,
+    fetch_types: false,
+    types: TEXT_TYPES,
+    connection: { application_name: config.application_name, ...SESSION_PARAMETERS },
+    onnotice: (notice) => options.log?.debug('server notice', { severity: notice.severity, message: notice.message }),
+  };
+}
+
+/** The tap's connection type (the same as RunContext's): parameters of any JS type. */
+export type TapSql = postgres.Sql<Record<string, unknown>>;
+
+/** A lazy pool: nothing connects until the first query. */
+export function connect(config: TapConfig, options: ConnectOptions = {}): TapSql {
+  return postgres(connectionOptions(config, options)) as unknown as TapSql;
+}

@@ -1,0 +1,14 @@
+/** What the connected server is: its version string and number (e.g. 150020). */
+import type { Sql } from 'postgres';
+
+export interface ServerInfo {
+  version: string;
+  versionNum: number;
+}
+
+export async function serverInfo(sql: Sql<any>): Promise<ServerInfo> {
+  const [row] = await sql<Array<{ version: string; version_num: string }>>`
+    SELECT current_setting('server_version') AS version,
+           current_setting('server_version_num') AS version_num`;
+  return { version: row.version, versionNum: Number(row.version_num) };
+}

@@ -1,0 +1,54 @@
+/**
+ * libpq's sslmode, expressed as postgres.js `ssl` options (Node TLS options):
+ * - disable: no TLS; also for a Unix socket, which libpq never encrypts.
+ * - allow, prefer: TLS when the server offers it, unverified (postgres.js 'prefer' falls back to
+ *   plain text). With client-certificate material they use TLS, unverified unless sslrootcert.
+ * - require: TLS, unverified — but, like libpq, the CA is verified when sslrootcert is given.
+ * - verify-ca: the chain must lead to sslrootcert; the host name is not checked.
+ * - verify-full: chain and host name (or IP address) checked against the certificate.
+ * Certificates and keys are a file path or inline PEM text. verify-ca/verify-full without
+ * sslrootcert trust Node's built-in CA store (libpq's `sslrootcert=system`).
+ */
+import { readFileSync } from 'node:fs';
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { InputError } from '../errors';
+import type { TapConfig } from '../config/types';
+
+export type SslOption = false | 'prefer' | 'require' | ConnectionOptions;
+
+/** Inline PEM text as is; anything else is a path to read. */
+export function readPem(key: 'sslrootcert' | 'sslcert' | 'sslkey', value: string): string {
+  if (value.includes('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new InputError('CONFIG_INVALID', `config: /${key} must be inline PEM text or a readable file (${reason}: ${value})`);
+  }
+}
+
+function material(config: TapConfig): ConnectionOptions {
+  const options: ConnectionOptions = {};
+  if (config.sslrootcert) options.ca = readPem('sslrootcert', config.sslrootcert);
+  if (config.sslcert) options.cert = readPem('sslcert', config.sslcert);
+  if (config.sslkey) options.key = readPem('sslkey', config.sslkey);
+  return options;
+}
+
+export function sslOptions(config: TapConfig): SslOption {
+  const mode = config.sslmode;
+  if (mode === 'disable' || config.host.startsWith('/')) return false;
+  const hasMaterial = Boolean(config.sslrootcert || config.sslcert || config.sslkey);
+  if ((mode === 'allow' || mode === 'prefer') && !hasMaterial) return 'prefer';
+  if (mode === 'require' && !hasMaterial) return 'require';
+  const options = material(config);
+  const verify = mode === 'verify-ca' || mode === 'verify-full' || options.ca !== undefined;
+  options.rejectUnauthorized = verify;
+  if (mode === 'verify-full') {
+    // postgres.js gives no servername for an IP address; check the configured host ourselves.
+    options.checkServerIdentity = (_name: string, cert: PeerCertificate) => checkServerIdentity(config.host, cert);
+  } else {
+    options.checkServerIdentity = () => undefined;
+  }
+  return options;
+}

@@ -1,0 +1,28 @@
+/** `--discover`: introspect the database and build the Singer catalog (DESIGN §3). */
+import type { Sql } from 'postgres';
+import type { SingerCatalog } from '../catalog/types';
+import type { TapConfig } from '../config/types';
+import type { Logger } from '../log/logger';
+import { buildCatalog } from './catalog-builder';
+import { introspect } from './introspect';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySql = Sql<any>;
+
+export async function discoverCatalog(
+  sql: AnySql,
+  config: Pick<TapConfig, 'filter_schemas' | 'json_as_object'>,
+  log: Logger,
+): Promise<SingerCatalog> {
+  const [{ database }] = (await sql`SELECT pg_catalog.current_database()::text AS database`) as unknown as Array<{ database: string }>;
+  const relations = await introspect(sql, config);
+  for (const relation of relations) {
+    for (const column of relation.columns) {
+      if (column.supported) continue;
+      log.warn(`column ${relation.schema}.${relation.name}.${column.name} of type ${column.type.sqlType} cannot be read; it is marked inclusion: unsupported`);
+    }
+  }
+  const catalog = buildCatalog(relations, { databaseName: database, jsonAsObject: config.json_as_object === true });
+  log.info('discovered streams', { streams: catalog.streams.length, database });
+  return catalog;
+}

@@ -1,0 +1,121 @@
+/**
+ * PostgreSQL column type → JSON Schema for the Singer catalog (issue 3 part 7). Pure: no I/O.
+ * Arrays of any depth follow the singer-io convention: the column's `items` point at a recursive
+ * `sdc_recursive_<name>_array` definition whose items point at itself. Output stays inside what
+ * SingerCatalog.yaml allows on a column: no multipleOf, exclusive bounds or additionalProperties,
+ * and integer minimum/maximum only.
+ */
+import type { JsonSchema } from '../catalog/types';
+import type { ColumnInfo, ColumnType, ValueKind } from './types';
+
+export interface TypeMapOptions {
+  /** json/jsonb as parsed JSON (object or array) instead of JSON text. */
+  jsonAsObject: boolean;
+}
+
+/** A JSON type and format; `name` names the recursive array definition. */
+interface ScalarShape {
+  jsonType: string | string[];
+  format?: string;
+  name: string;
+}
+
+const INTEGER_BOUNDS: Partial<Record<ValueKind, [number, number]>> = {
+  smallint: [-32768, 32767],
+  integer: [-2147483648, 2147483647],
+};
+
+function scalarShape(kind: ValueKind, options: TypeMapOptions): ScalarShape {
+  switch (kind) {
+    case 'smallint':
+    case 'integer':
+    case 'bigint':
+      return { jsonType: 'integer', name: 'integer' };
+    case 'numeric':
+    case 'real':
+    case 'double':
+      return { jsonType: 'number', name: 'number' };
+    case 'boolean':
+    case 'bit1':
+      return { jsonType: 'boolean', name: 'boolean' };
+    case 'date':
+      return { jsonType: 'string', format: 'date', name: 'date' };
+    case 'time':
+    case 'timetz':
+      return { jsonType: 'string', format: 'time', name: 'time' };
+    case 'timestamp':
+    case 'timestamptz':
+      return { jsonType: 'string', format: 'date-time', name: 'timestamp' };
+    case 'json':
+    case 'jsonb':
+      return options.jsonAsObject ? { jsonType: ['object', 'array'], name: 'object' } : { jsonType: 'string', name: 'string' };
+    case 'hstore':
+      return { jsonType: 'object', name: 'object' };
+    case 'string':
+    case 'interval':
+    case 'bytea':
+      return { jsonType: 'string', name: 'string' };
+  }
+}
+
+function typeList(jsonType: string | string[], nullable: boolean): string[] {
+  const types = Array.isArray(jsonType) ? jsonType : [jsonType];
+  return nullable ? ['null', ...types] : [...types];
+}
+
+export function arrayDefinitionName(type: ColumnType, options: TypeMapOptions): string {
+  return `sdc_recursive_${scalarShape(type.kind, options).name}_array`;
+}
+
+/** The recursive definition an array column's `items` refer to. */
+export function arrayDefinition(type: ColumnType, options: TypeMapOptions): JsonSchema {
+  const shape = scalarShape(type.kind, options);
+  const name = arrayDefinitionName(type, options);
+  const types = typeList(shape.jsonType, true);
+  if (!types.includes('array')) types.push('array');
+  const definition: JsonSchema = { type: types };
+  if (shape.format) definition.format = shape.format;
+  definition.items = { $ref: `#/definitions/${name}` };
+  return definition;
+}
+
+/** The JSON Schema of one column; array columns refer to `arrayDefinition(type)`. */
+export function columnSchema(type: ColumnType, notNull: boolean, options: TypeMapOptions): JsonSchema {
+  const nullable = !notNull;
+  if (type.isArray) {
+    return { type: typeList('array', nullable), items: { $ref: `#/definitions/${arrayDefinitionName(type, options)}` } };
+  }
+  const shape = scalarShape(type.kind, options);
+  const schema: JsonSchema = { type: typeList(shape.jsonType, nullable) };
+  if (shape.format) schema.format = shape.format;
+  const bounds = INTEGER_BOUNDS[type.kind];
+  if (bounds) {
+    schema.minimum = bounds[0];
+    schema.maximum = bounds[1];
+  }
+  if (type.kind === 'string' && type.maxLength !== undefined) schema.maxLength = type.maxLength;
+  if (type.kind === 'hstore') schema.properties = {};
+  return schema;
+}
+
+/**
+ * The stream schema of these columns: `{type: object, properties, definitions}` with only the
+ * recursive definitions the array columns use (no `definitions` key when there are none).
+ */
+export function tableSchema(columns: readonly ColumnInfo[], options: TypeMapOptions): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  const definitions: Record<string, JsonSchema> = {};
+  for (const column of columns) {
+    // defineProperty: a column may be named `__proto__`
+    Object.defineProperty(properties, column.name, {
+      value: columnSchema(column.type, column.notNull, options),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    if (column.type.isArray) definitions[arrayDefinitionName(column.type, options)] = arrayDefinition(column.type, options);
+  }
+  const schema: JsonSchema = { type: 'object', properties };
+  if (Object.keys(definitions).length > 0) schema.definitions = definitions;
+  return schema;
+}

@@ -1,0 +1,81 @@
+/**
+ * FULL_TABLE. Tables are read in heap order with a TID range scan
+ * (`WHERE ctid >= '(page,0)'`, PostgreSQL >= 14): sequential-scan speed, and the STATE can hold
+ * the first page not yet fully emitted (`ctid_page`), so an interrupted sync resumes there with
+ * the same table version instead of starting over (the rows of that one page come again:
+ * at-least-once). A rewrite of the table in between (VACUUM FULL, CLUSTER: a new relfilenode)
+ * restarts it from page 0. Views, materialized views, partitioned, foreign and inheritance-parent
+ * tables, and older servers, are read with a plain scan and restart from the beginning.
+ *
+ * ACTIVATE_VERSION as singer-io: a stream's first sync (no version in the state) sends it before
+ * and after the rows, later syncs only after them.
+ */
+import type { StreamPlan } from '../catalog/plan';
+import type { RunContext } from '../context';
+import { activateVersionMessage } from '../messages/serialize';
+import type { Bookmark } from '../state/types';
+import { copyToRecords } from './copy-reader';
+import { fullTableFromPage, fullTablePlain } from './queries';
+import type { StateEmitter } from './state-emitter';
+import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
+
+interface HeapInfo {
+  relfilenode: number;
+  resumable: boolean;
+}
+
+async function heapInfo(ctx: RunContext, plan: StreamPlan): Promise<HeapInfo> {
+  const [row] = await ctx.sql`
+    SELECT pg_relation_filenode(c.oid)::int8::text AS filenode, c.relhassubclass AS has_children,
+           current_setting('server_version_num')::int AS version_num
+    FROM pg_class c WHERE c.oid = ${plan.relation.oid}`;
+  const filenode = row ? Number(row.filenode ?? 0) : 0;
+  const plainHeap = plan.relation.kind === 'r' || plan.relation.kind === 'm';
+  const resumable = Boolean(row) && plainHeap && row.has_children === false && Number(row.version_num) >= 140000 && filenode > 0;
+  return { relfilenode: filenode, resumable };
+}
+
+function ctidPage(ctid: string | null): number {
+  // ctid text is "(page,offset)".
+  return ctid === null ? 0 : Number(ctid.slice(1, ctid.indexOf(',')));
+}
+
+export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark): Promise<void> {
+  const id = plan.tapStreamId;
+  const heap = await heapInfo(ctx, plan);
+  const interrupted = heap.resumable && start.version !== undefined && start.ctid_page !== undefined;
+  const sameHeap = interrupted && start.relfilenode === heap.relfilenode;
+  if (interrupted && !sameHeap) {
+    ctx.log.info(`${id}: the table was rewritten since the interrupted sync (VACUUM FULL or CLUSTER); reading it again from the start`);
+  }
+  const version = interrupted ? (start.version as number) : ctx.now().getTime();
+  let page = sameHeap ? (start.ctid_page as number) : 0;
+  const resumeFields = (): Bookmark => (heap.resumable ? { ctid_page: page, relfilenode: heap.relfilenode } : {});
+  const checkpoint = () => {
+    state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version, ...resumeFields() });
+    return state.emit();
+  };
+  await checkpoint();
+  if (start.version === undefined) await ctx.writer.write(activateVersionMessage(plan.stream, version));
+  if (sameHeap) ctx.log.info(`${id}: resuming FULL_TABLE at heap page ${page}, version ${version}`);
+
+  const query = heap.resumable ? fullTableFromPage(ctx.sql, plan, page) : fullTablePlain(ctx.sql, plan);
+  const ctidIndex = plan.columns.length;
+  let result;
+  try {
+    result = await copyToRecords(ctx, plan, await readCopy(query), {
+      version,
+      extraFields: heap.resumable ? 1 : 0,
+      onRow: heap.resumable ? (fields) => { page = ctidPage(fields[ctidIndex]); } : undefined,
+      checkpoint,
+    });
+  } catch (error) {
+    await checkpointAfterFailure(checkpoint, error);
+    throw error;
+  }
+  logWarnings(ctx, plan, result.warnings);
+  state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version });
+  await ctx.writer.write(activateVersionMessage(plan.stream, version));
+  await state.emit();
+  ctx.log.info(`${id}: FULL_TABLE done`, { records: result.records, version });
+}

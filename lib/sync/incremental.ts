@@ -1,0 +1,83 @@
+/**
+ * INCREMENTAL: `WHERE key >= bookmark ORDER BY key`, inclusive like every Python tap (the rows
+ * holding the bookmark value come again). The bookmark is compared in the column's own type.
+ * Rows whose key is NULL are emitted once, on the first sync (they sort first; a warning counts
+ * them); later syncs cannot see them, since NULL is never >= a bookmark.
+ *
+ * replication_key_value is the key's value as the RECORD carries it: a JSON number when a JS
+ * number holds it exactly, otherwise the exact text as a JSON string (bigint > 2^53, long
+ * numerics), so the bookmark never loses a digit.
+ */
+import type { StreamPlan } from '../catalog/plan';
+import type { RunContext } from '../context';
+import { activateVersionMessage } from '../messages/serialize';
+import type { Bookmark } from '../state/types';
+import { columnConverter } from '../values/convert';
+import { copyToRecords } from './copy-reader';
+import { BOOKMARK_SETTING, incrementalRows } from './queries';
+import type { StateEmitter } from './state-emitter';
+import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
+
+/** The bookmark form of a key value's JSON text. */
+export function bookmarkValue(json: string): string | number {
+  const value: unknown = JSON.parse(json);
+  if (typeof value === 'number') return String(value) === json ? value : json;
+  return value as string;
+}
+
+export async function syncIncremental(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark): Promise<void> {
+  const id = plan.tapStreamId;
+  const key = plan.replicationKey as string;
+  const keyIndex = plan.columns.findIndex((c) => c.name === key);
+  const keyToJson = columnConverter(plan.columns[keyIndex].type, { jsonAsObject: false }, () => undefined);
+  const version = start.version ?? ctx.now().getTime();
+  let value = start.replication_key_value ?? undefined;
+  let nullKeys = 0;
+  const checkpoint = () => {
+    const bookmark: Bookmark = { last_replication_method: 'INCREMENTAL', version, replication_key: key };
+    if (value !== undefined) bookmark.replication_key_value = value;
+    state.setBookmark(id, bookmark);
+    return state.emit();
+  };
+  await checkpoint();
+  await ctx.writer.write(activateVersionMessage(plan.stream, version));
+
+  const hasBookmark = value !== undefined && value !== null;
+  const session = await ctx.sql.reserve();
+  let result;
+  let lastKeyText: string | null = null;
+  const noteRow = (fields: ReadonlyArray<string | null>) => {
+    lastKeyText = fields[keyIndex];
+    if (lastKeyText === null) nullKeys += 1;
+  };
+  const updateValue = () => {
+    if (lastKeyText !== null) value = bookmarkValue(keyToJson(lastKeyText));
+  };
+  try {
+    if (hasBookmark) {
+      await session`SELECT set_config(${BOOKMARK_SETTING}, ${JSON.stringify({ [key]: value })}, false)`;
+    }
+    result = await copyToRecords(ctx, plan, await readCopy(incrementalRows(session, plan, key, hasBookmark)), {
+      version,
+      extraFields: 0,
+      onRow: noteRow,
+      checkpoint: () => {
+        updateValue();
+        return checkpoint();
+      },
+    });
+  } catch (error) {
+    updateValue();
+    await checkpointAfterFailure(checkpoint, error);
+    throw error;
+  } finally {
+    session.release();
+  }
+  updateValue();
+  logWarnings(ctx, plan, result.warnings);
+  if (nullKeys > 0) {
+    ctx.log.warn(`${id}: ${nullKeys} row(s) with a NULL ${key} were emitted; later INCREMENTAL syncs cannot see changes to them`);
+  }
+  await checkpoint();
+  ctx.log.info(`${id}: INCREMENTAL done`, { records: result.records, replication_key_value: value ?? null });
+}

@@ -1,0 +1,204 @@
+import type postgres from 'postgres';
+import { discover, select, type Catalog } from '../helpers/catalog';
+import { adminSql, testConfig } from '../helpers/db';
+import { byType, expectValidSingerLines, lastState } from '../helpers/messages';
+import { runTap, type TapRun } from '../helpers/run-tap';
+import { killAfterBytes } from '../helpers/kill';
+
+const SCHEMA = 'sync_ft';
+const ROWS = 60_000;
+const config = testConfig({ filter_schemas: [SCHEMA], state_interval: 1000 });
+let sql: postgres.Sql;
+let catalog: Catalog;
+
+function ids(run: TapRun, stream = `${SCHEMA}-items`): number[] {
+  return byType(run.messages, 'RECORD').filter((m) => m.stream === stream).map((m) => m.record.id as number);
+}
+
+beforeAll(async () => {
+  sql = adminSql();
+  await sql.unsafe(`
+    DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE;
+    CREATE SCHEMA ${SCHEMA};
+    CREATE TABLE ${SCHEMA}.items (id bigint PRIMARY KEY, name text, amount numeric(20,4), at timestamptz);
+    INSERT INTO ${SCHEMA}.items SELECT g, 'item ' || g, g * 1.5, timestamptz '2024-01-01' + g * interval '1 second' FROM generate_series(1, ${ROWS}) g;
+    CREATE TABLE ${SCHEMA}.other (id int PRIMARY KEY, v text);
+    INSERT INTO ${SCHEMA}.other SELECT g, 'v' || g FROM generate_series(1, 10) g;
+    CREATE VIEW ${SCHEMA}.items_view AS SELECT id, name FROM ${SCHEMA}.items WHERE id <= 100;
+  `);
+  catalog = await discover(config);
+});
+
+afterAll(async () => {
+  await sql.end();
+});
+
+const itemsOnly = () => select(catalog, { [`${SCHEMA}-items`]: { 'replication-method': 'FULL_TABLE' } });
+
+test('first sync: SCHEMA, STATE, ACTIVATE_VERSION, every row, ACTIVATE_VERSION, final STATE', async () => {
+  const run = await runTap([], { config, catalog: itemsOnly() });
+  expect(run.stderr).not.toMatch(/ERROR/);
+  expect(run.code).toBe(0);
+  expectValidSingerLines(run.stdout);
+  const types = run.messages.map((m) => m.type);
+  expect(types[0]).toBe('SCHEMA');
+  expect(types.slice(1, 3)).toEqual(['STATE', 'ACTIVATE_VERSION']);
+  expect(types[types.length - 1]).toBe('STATE');
+  expect(types[types.length - 2]).toBe('STATE');
+  expect(types[types.length - 3]).toBe('ACTIVATE_VERSION');
+  const got = ids(run);
+  expect(got).toHaveLength(ROWS);
+  expect(new Set(got).size).toBe(ROWS);
+  const versions = new Set(byType(run.messages, 'RECORD').map((m) => m.version));
+  expect(versions.size).toBe(1);
+  const [version] = versions;
+  expect(byType(run.messages, 'ACTIVATE_VERSION').every((m) => m.version === version)).toBe(true);
+  expect(lastState(run.messages)).toEqual({
+    currently_syncing: null,
+    bookmarks: { [`${SCHEMA}-items`]: { last_replication_method: 'FULL_TABLE', version } },
+  });
+  // STATE every state_interval records while the table is read.
+  expect(byType(run.messages, 'STATE').length).toBeGreaterThanOrEqual(ROWS / 1000);
+
+  const again = await runTap([], { config, catalog: itemsOnly(), state: lastState(run.messages) });
+  expect(again.code).toBe(0);
+  expect(byType(again.messages, 'ACTIVATE_VERSION')).toHaveLength(1);
+  const types2 = again.messages.map((m) => m.type);
+  expect(types2.indexOf('ACTIVATE_VERSION')).toBeGreaterThan(types2.lastIndexOf('RECORD'));
+  expect(byType(again.messages, 'ACTIVATE_VERSION')[0].version).not.toBe(version);
+});
+
+test('SIGKILL at a random row, then a run with the last STATE: every row arrives, same version', async () => {
+  const first = await runTap([], { config, catalog: itemsOnly(), onSpawn: killAfterBytes(200_000 + Math.floor(Math.random() * 2_000_000)) });
+  expect(first.signal).toBe('SIGKILL');
+  const state = lastState(first.messages);
+  expect(state?.currently_syncing).toBe(`${SCHEMA}-items`);
+  const bookmark = state?.bookmarks[`${SCHEMA}-items`];
+  expect(bookmark.ctid_page).toBeGreaterThan(0);
+  const second = await runTap([], { config, catalog: itemsOnly(), state });
+  expect(second.code).toBe(0);
+  const union = new Set([...ids(first), ...ids(second)]);
+  expect(union.size).toBe(ROWS);
+  expect(ids(second).length).toBeLessThan(ROWS);
+  expect(new Set(byType(second.messages, 'RECORD').map((m) => m.version))).toEqual(new Set([bookmark.version]));
+  // A resumed stream does not send ACTIVATE_VERSION before its rows.
+  expect(second.messages.findIndex((m) => m.type === 'ACTIVATE_VERSION')).toBeGreaterThan(second.messages.findIndex((m) => m.type === 'RECORD'));
+});
+
+test('a table rewritten (VACUUM FULL) since the interruption is read again from the start', async () => {
+  const first = await runTap([], { config, catalog: itemsOnly(), onSpawn: killAfterBytes(500_000) });
+  const state = lastState(first.messages);
+  expect(state?.bookmarks[`${SCHEMA}-items`].ctid_page).toBeGreaterThan(0);
+  await sql.unsafe(`VACUUM FULL ${SCHEMA}.items`);
+  const second = await runTap([], { config, catalog: itemsOnly(), state });
+  expect(second.code).toBe(0);
+  expect(ids(second)).toHaveLength(ROWS);
+  expect(second.stderr).toContain('rewritten');
+});
+
+test('SIGTERM stops within a second with a resumable STATE and a non-zero exit', async () => {
+  let signalledAt = 0;
+  const run = await runTap([], {
+    config,
+    catalog: itemsOnly(),
+    onSpawn: (child) => {
+      let seen = 0;
+      child.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > 300_000 && signalledAt === 0) {
+          signalledAt = Date.now();
+          child.kill('SIGTERM');
+        }
+      });
+    },
+  });
+  const stoppedAfter = Date.now() - signalledAt;
+  expect(signalledAt).toBeGreaterThan(0);
+  expect(run.code).not.toBe(0);
+  expect(run.code).not.toBeNull();
+  expect(stoppedAfter).toBeLessThan(1500);
+  expect(run.messages[run.messages.length - 1].type).toBe('STATE');
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  const resumed = await runTap([], { config, catalog: itemsOnly(), state: lastState(run.messages) });
+  expect(new Set([...ids(run), ...ids(resumed)]).size).toBe(ROWS);
+});
+
+test('a lost connection: exit 1, one error line, and the last STATE resumes', async () => {
+  // Big enough that the server is still inside the COPY while the reader holds the pipe.
+  await sql.unsafe(`
+    CREATE TABLE ${SCHEMA}.bulky (id int PRIMARY KEY, pad text);
+    INSERT INTO ${SCHEMA}.bulky SELECT g, repeat(md5(g::text), 10) FROM generate_series(1, 100000) g;
+  `);
+  const stream = `${SCHEMA}-bulky`;
+  const bulky = select(await discover(config), { [stream]: {} });
+  const run = await runTap([], {
+    config,
+    catalog: bulky,
+    onSpawn: (child) => {
+      let done = false;
+      child.stdout?.on('data', () => {
+        if (done) return;
+        done = true;
+        child.stdout?.pause();
+        sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tap-postgres-ts' AND query LIKE 'COPY%'`
+          .then(() => child.stdout?.resume(), () => child.stdout?.resume());
+      });
+    },
+  });
+  expect(run.code).toBe(1);
+  expect(run.stderr.trim().split('\n').filter((l) => /ERROR/.test(l))).toHaveLength(1);
+  expect(run.stderr).toContain(stream);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  const state = lastState(run.messages);
+  expect(state?.bookmarks[stream].ctid_page).toBeGreaterThan(0);
+  const resumed = await runTap([], { config, catalog: bulky, state });
+  expect(resumed.code).toBe(0);
+  expect(new Set([...ids(run, stream), ...ids(resumed, stream)]).size).toBe(100000);
+});
+
+test('a table dropped after the run started: exit 1 naming the stream; the finished stream keeps its STATE', async () => {
+  await sql.unsafe(`CREATE TABLE ${SCHEMA}.zz_doomed (id int PRIMARY KEY); INSERT INTO ${SCHEMA}.zz_doomed VALUES (1)`);
+  const withDoomed = select(await discover(config), {
+    [`${SCHEMA}-items`]: { 'replication-method': 'FULL_TABLE' },
+    [`${SCHEMA}-zz_doomed`]: { 'replication-method': 'FULL_TABLE' },
+  });
+  const run = await runTap([], {
+    config,
+    catalog: withDoomed,
+    onSpawn: (child) => {
+      let done = false;
+      child.stdout?.on('data', () => {
+        if (done) return;
+        done = true;
+        sql.unsafe(`DROP TABLE ${SCHEMA}.zz_doomed`).catch(() => undefined);
+      });
+    },
+  });
+  if (run.code !== 1) console.error(run.stderr, run.stdout.slice(-500));
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain(`${SCHEMA}-zz_doomed`);
+  expect(run.stdout.endsWith('\n')).toBe(true);
+  const state = lastState(run.messages);
+  expect(state?.bookmarks[`${SCHEMA}-items`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
+});
+
+test('a view is read in full every time', async () => {
+  const run = await runTap([], { config, catalog: select(catalog, { [`${SCHEMA}-items_view`]: {} }) });
+  expect(run.code).toBe(0);
+  expect(ids(run, `${SCHEMA}-items_view`)).toHaveLength(100);
+  expect(lastState(run.messages)?.bookmarks[`${SCHEMA}-items_view`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
+});
+
+test('the reader closing the pipe (EPIPE): quiet non-zero exit, no stack trace', async () => {
+  const run = await runTap([], {
+    config,
+    catalog: itemsOnly(),
+    onSpawn: (child) => {
+      child.stdout?.once('data', () => child.stdout?.destroy());
+    },
+  });
+  expect(run.code).not.toBe(0);
+  expect(run.code).not.toBeNull();
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.stderr).not.toMatch(/EPIPE.*\n.*EPIPE/);
+});
