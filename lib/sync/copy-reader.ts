@@ -10,6 +10,8 @@ import { recordLine, recordPrefix } from '../messages/serialize';
 import { copyLines, splitCopyLine } from '../values/copy-text';
 import { columnConverter } from '../values/convert';
 import { recordEncoder } from '../values/record-encoder';
+import type { Readable } from 'node:stream';
+import { releaseCopyStream } from './stream-io';
 
 export interface CopyReadOptions {
   version?: number;
@@ -30,7 +32,7 @@ export interface CopyReadResult {
 export async function copyToRecords(
   ctx: RunContext,
   plan: StreamPlan,
-  source: AsyncIterable<Buffer>,
+  source: Readable,
   options: CopyReadOptions,
 ): Promise<CopyReadResult> {
   const warnings = new Map<string, number>();
@@ -43,11 +45,27 @@ export async function copyToRecords(
       }),
     })),
   );
+  const counts = { records: 0 };
+  try {
+    await writeRecords(ctx, plan, source, encode, options, counts);
+  } finally {
+    releaseCopyStream(source);
+  }
+  return { records: counts.records, warnings };
+}
+
+async function writeRecords(
+  ctx: RunContext,
+  plan: StreamPlan,
+  source: Readable,
+  encode: (fields: ReadonlyArray<string | null>) => string,
+  options: CopyReadOptions,
+  counts: { records: number },
+): Promise<void> {
   const prefix = recordPrefix(plan.stream);
   const width = plan.columns.length + options.extraFields;
   const fields: Array<string | null> = new Array(width);
   const interval = ctx.config.state_interval;
-  let records = 0;
   let sinceCheckpoint = 0;
   for await (const lines of copyLines(source)) {
     if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
@@ -57,7 +75,7 @@ export async function copyToRecords(
       const pending = ctx.writer.write(recordLine(prefix, encode(fields), options.version, timeExtracted));
       if (pending) await pending;
       options.onRow?.(fields);
-      records += 1;
+      counts.records += 1;
       sinceCheckpoint += 1;
       if (sinceCheckpoint >= interval) {
         sinceCheckpoint = 0;
@@ -66,5 +84,4 @@ export async function copyToRecords(
       }
     }
   }
-  return { records, warnings };
 }

@@ -4,8 +4,18 @@ import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';
 import type { Readable } from 'node:stream';
 
-export async function readCopy(query: PendingQuery<Row[]>): Promise<AsyncIterable<Buffer>> {
+export async function readCopy(query: PendingQuery<Row[]>): Promise<Readable> {
   return (await query.readable()) as Readable;
+}
+
+/**
+ * Call once a COPY stream is done with (ended, failed or abandoned). postgres.js pauses its
+ * socket when the stream's buffer is full and resumes it only from the stream's read(); when
+ * that pause falls on the last rows, nothing calls read() after the end, and the connection
+ * never hears the answer to its next query. This resumes it.
+ */
+export function releaseCopyStream(stream: Readable): void {
+  stream._read(0);
 }
 
 export function logWarnings(ctx: RunContext, plan: StreamPlan, warnings: Map<string, number>): void {

@@ -25,13 +25,18 @@ const LF = 0x0a;
  * a SyncError (the stream is not what the query promised).
  */
 export function splitCopyLine(line: string, into: Array<string | null>, expectedWidth?: number): number {
-  const hasEscapes = line.indexOf('\\') !== -1;
+  let backslash = line.indexOf('\\');
   let count = 0;
   let start = 0;
   for (;;) {
     let end = line.indexOf(TAB, start);
     if (end === -1) end = line.length;
-    into[count] = hasEscapes ? decodeField(line, start, end) : line.slice(start, end);
+    if (backslash === -1 || backslash >= end) {
+      into[count] = line.slice(start, end);
+    } else {
+      into[count] = decodeField(line, backslash, start, end);
+      backslash = line.indexOf('\\', end);
+    }
     count += 1;
     if (end === line.length) break;
     start = end + 1;
@@ -52,10 +57,9 @@ function isHex(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
 }
 
-/** One field's text with its escapes decoded; null for `\N`. */
-function decodeField(line: string, start: number, end: number): string | null {
-  let i = line.indexOf('\\', start);
-  if (i === -1 || i >= end) return line.slice(start, end);
+/** One field's text (its first backslash at `firstBackslash`) with escapes decoded; null for `\N`. */
+function decodeField(line: string, firstBackslash: number, start: number, end: number): string | null {
+  let i = firstBackslash;
   if (i === start && end - start === 2 && line.charCodeAt(start + 1) === 0x4e) return null; // \N
   let out = '';
   let segment = start;

@@ -174,7 +174,6 @@ test('a table dropped after the run started: exit 1 naming the stream; the finis
       });
     },
   });
-  if (run.code !== 1) console.error(run.stderr, run.stdout.slice(-500));
   expect(run.code).toBe(1);
   expect(run.stderr).toContain(`${SCHEMA}-zz_doomed`);
   expect(run.stdout.endsWith('\n')).toBe(true);
