@@ -2,10 +2,11 @@
  * Writes message lines to a stream (stdout) in batches, honouring back-pressure.
  *
  * `write(line)` appends the line and a LF, UTF-8 encoded, to an in-memory chunk of `chunkBytes`
- * (default 1 MiB). When the next line may not fit, the chunk is written to the stream; if the stream answers that its buffer is full, `write` returns a promise
- * that settles on `drain` — the caller must await it (and only then). Otherwise `write` returns
- * undefined, so the per-line cost is one string append. Memory stays bounded by one batch plus
- * the stream's own buffer. `flush()` writes the rest and waits until the stream has taken it.
+ * (default 1 MiB). When the next line may not fit, the chunk goes to the stream; if the stream
+ * answers that its buffer is full, `write` returns a promise that settles on `drain` — the caller
+ * must await it (and only then). Otherwise `write` returns undefined. Memory stays bounded by one
+ * chunk plus the stream's own buffer. `flush()` writes the rest and waits until the stream has
+ * taken it. Nothing reaches the stream before a chunk fills or `flush()` is called.
  *
  * When the reader goes away (EPIPE, any 'error' on the stream, a destroyed or ended stream),
  * every later `write`/`flush` throws a PipeClosedError; the writer's own 'error' listener keeps

@@ -65,6 +65,8 @@ export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput
     }
     emitter.setCurrentlySyncing(null);
     await emitter.emit();
+    // The writer batches 1 MiB; a finished stream's STATE goes out now, not with the next batch.
+    await ctx.writer.flush();
   }
   emitter.setCurrentlySyncing(null);
   await emitter.emit();

@@ -20,6 +20,7 @@
  * | timestamp with time zone    | `"2024-02-29T13:14:15.123456+00:00"` (UTC; always 6 fraction digits) |
  * | BC / year > 9999            | ECMAScript expanded years, astronomical numbering: 1 BC = `0000`, |
  * |                             | 44 BC = `-000043-03-15`, `+010000-01-01T00:00:00.000000+00:00`    |
+ * |                             | (dates after year 999999 get 7 digits, `+5874897-12-31`: no standard form) |
  * | date/timestamp ±infinity    | `null`, warning `infinity`                                        |
  * | time                        | `"13:14:15"`, `"13:14:15.5"`, `"24:00:00"`: the server's text as is |
  * | time with time zone         | `"13:14:15.5+05:30"`: time as is, offset `±HH:MM` (`±HH:MM:SS` if it has seconds) |
