@@ -8,6 +8,7 @@ const config: Config = {
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/tests/helpers/summary-reporter.js'],
   // The integration tests share one throw-away cluster; two workers keep both cores busy.
   maxWorkers: 2,
 };
