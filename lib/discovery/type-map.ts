@@ -48,7 +48,8 @@ function scalarShape(kind: ValueKind, options: TypeMapOptions): ScalarShape {
       return { jsonType: 'string', format: 'date-time', name: 'timestamp' };
     case 'json':
     case 'jsonb':
-      return options.jsonAsObject ? { jsonType: ['object', 'array'], name: 'object' } : { jsonType: 'string', name: 'string' };
+      // Any JSON value: a json column may hold a scalar, and the JSON null even when NOT NULL.
+      return options.jsonAsObject ? { jsonType: JSON_VALUE_TYPES, name: 'json' } : { jsonType: 'string', name: 'string' };
     case 'hstore':
       return { jsonType: 'object', name: 'object' };
     case 'string':
@@ -58,9 +59,11 @@ function scalarShape(kind: ValueKind, options: TypeMapOptions): ScalarShape {
   }
 }
 
+const JSON_VALUE_TYPES = ['null', 'object', 'array', 'string', 'number', 'boolean'];
+
 function typeList(jsonType: string | string[], nullable: boolean): string[] {
   const types = Array.isArray(jsonType) ? jsonType : [jsonType];
-  return nullable ? ['null', ...types] : [...types];
+  return nullable && !types.includes('null') ? ['null', ...types] : [...types];
 }
 
 export function arrayDefinitionName(type: ColumnType, options: TypeMapOptions): string {

@@ -54,3 +54,18 @@ export function lastState(messages: Array<Record<string, any>>): Record<string, 
   const states = byType(messages, 'STATE');
   return states.length > 0 ? states[states.length - 1].value : undefined;
 }
+
+/** Every RECORD matches the schema of its stream's latest SCHEMA message (types, not formats). */
+export function expectRecordsMatchSchemas(messages: Array<Record<string, any>>): void {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  const validators = new Map<string, ReturnType<Ajv['compile']>>();
+  for (const message of messages) {
+    if (message.type === 'SCHEMA') validators.set(message.stream, ajv.compile(message.schema));
+    if (message.type !== 'RECORD') continue;
+    const validate = validators.get(message.stream);
+    if (!validate) throw new Error(`RECORD of ${message.stream} before its SCHEMA`);
+    if (!validate(message.record)) {
+      throw new Error(`RECORD of ${message.stream} does not match its SCHEMA: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(message.record).slice(0, 300)}`);
+    }
+  }
+}

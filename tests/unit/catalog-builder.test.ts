@@ -99,7 +99,7 @@ describe('buildCatalog', () => {
   test('json_as_object changes json columns only', () => {
     const rel = relation('s', 't', 'r', [column('j', 1, type('jsonb', 'jsonb', 'jsonb'))]);
     expect(buildCatalog([rel], OPTIONS).streams[0].schema.properties?.j).toEqual({ type: ['null', 'string'] });
-    expect(buildCatalog([rel], { ...OPTIONS, jsonAsObject: true }).streams[0].schema.properties?.j).toEqual({ type: ['null', 'object', 'array'] });
+    expect(buildCatalog([rel], { ...OPTIONS, jsonAsObject: true }).streams[0].schema.properties?.j).toEqual({ type: ['null', 'object', 'array', 'string', 'number', 'boolean'] });
   });
 
   test('the catalog validates against SingerCatalog.yaml', () => {

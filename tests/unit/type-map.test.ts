@@ -36,8 +36,8 @@ describe('columnSchema (nullable unless NOT NULL)', () => {
     ['bytea', type('bytea'), false, TEXT, { type: ['null', 'string'] }],
     ['json as text', type('json'), false, TEXT, { type: ['null', 'string'] }],
     ['jsonb as text', type('jsonb'), false, TEXT, { type: ['null', 'string'] }],
-    ['json as object', type('json'), false, OBJECTS, { type: ['null', 'object', 'array'] }],
-    ['jsonb as object NOT NULL', type('jsonb'), true, OBJECTS, { type: ['object', 'array'] }],
+    ['json as object', type('json'), false, OBJECTS, { type: ['null', 'object', 'array', 'string', 'number', 'boolean'] }],
+    ['jsonb as object NOT NULL', type('jsonb'), true, OBJECTS, { type: ['null', 'object', 'array', 'string', 'number', 'boolean'] }],
     ['hstore', type('hstore'), false, TEXT, { type: ['null', 'object'], properties: {} }],
     ['integer[]', type('integer', { isArray: true }), false, TEXT,
       { type: ['null', 'array'], items: { $ref: '#/definitions/sdc_recursive_integer_array' } }],
@@ -46,7 +46,7 @@ describe('columnSchema (nullable unless NOT NULL)', () => {
     ['timestamptz[]', type('timestamptz', { isArray: true }), false, TEXT,
       { type: ['null', 'array'], items: { $ref: '#/definitions/sdc_recursive_timestamp_array' } }],
     ['jsonb[] as object', type('jsonb', { isArray: true }), false, OBJECTS,
-      { type: ['null', 'array'], items: { $ref: '#/definitions/sdc_recursive_object_array' } }],
+      { type: ['null', 'array'], items: { $ref: '#/definitions/sdc_recursive_json_array' } }],
   ];
   test.each(cases)('%s', (_name, columnType, notNull, options, expected) => {
     expect(columnSchema(columnType, notNull, options)).toEqual(expected);
@@ -62,7 +62,7 @@ describe('arrayDefinition (recursive, singer-io convention)', () => {
     ['date', TEXT, { type: ['null', 'string', 'array'], format: 'date', items: { $ref: '#/definitions/sdc_recursive_date_array' } }],
     ['timetz', TEXT, { type: ['null', 'string', 'array'], format: 'time', items: { $ref: '#/definitions/sdc_recursive_time_array' } }],
     ['json', TEXT, { type: ['null', 'string', 'array'], items: { $ref: '#/definitions/sdc_recursive_string_array' } }],
-    ['jsonb', OBJECTS, { type: ['null', 'object', 'array'], items: { $ref: '#/definitions/sdc_recursive_object_array' } }],
+    ['jsonb', OBJECTS, { type: ['null', 'object', 'array', 'string', 'number', 'boolean'], items: { $ref: '#/definitions/sdc_recursive_json_array' } }],
     ['hstore', TEXT, { type: ['null', 'object', 'array'], items: { $ref: '#/definitions/sdc_recursive_object_array' } }],
     ['bytea', TEXT, { type: ['null', 'string', 'array'], items: { $ref: '#/definitions/sdc_recursive_string_array' } }],
   ];
