@@ -57,18 +57,55 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startCluster(): Promise<StartedCluster> {
-  const bindir = ensureServerBinaries();
-  const asUser = isRoot ? 'postgres' : undefined;
-  const root = mkdtempSync(join(tmpdir(), 'tap-postgres-ts-pg-'));
-  const dataDir = join(root, 'data');
-  const certFile = join(root, 'server.crt');
-  const keyFile = join(root, 'server.key');
+/** True when the local server binaries can be used (present, or installable as root). */
+export function canUseLocalServer(): boolean {
+  return (hasCommand('pg_config') && hasCommand('openssl')) || (isRoot && hasCommand('apt-get'));
+}
+
+/** A self-signed certificate valid for the host name `localhost` only. */
+export function writeCertificate(dir: string): { certFile: string; keyFile: string } {
+  const certFile = join(dir, 'server.crt');
+  const keyFile = join(dir, 'server.key');
   execFileSync('openssl', [
     'req', '-new', '-x509', '-days', '3', '-nodes', '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=DNS:localhost',
     '-newkey', 'rsa:2048', '-keyout', keyFile, '-out', certFile,
   ], { stdio: 'ignore' });
+  return { certFile, keyFile };
+}
+
+/** Server settings every test server gets (besides port, sockets and certificate paths). */
+export const SERVER_SETTINGS = [
+  'wal_level = logical',
+  'max_replication_slots = 20',
+  'max_wal_senders = 20',
+  'max_connections = 200',
+  'ssl = on',
+  "timezone = 'UTC'",
+  'fsync = off',
+  'synchronous_commit = off',
+  'full_page_writes = off',
+];
+
+/** pg_hba.conf: trust, except a password user (scram) and a TLS-only user, from `address`. */
+export function hbaLines(address: string): string {
+  return [
+    'local all all trust',
+    'local replication all trust',
+    `host all tap_password_user ${address} scram-sha-256`,
+    `hostnossl all tap_ssl_only_user ${address} reject`,
+    `host all all ${address} trust`,
+    `host replication all ${address} trust`,
+    '',
+  ].join('\n');
+}
+
+export async function startCluster(): Promise<StartedCluster> {
+  const bindir = ensureServerBinaries();
+  const asUser = isRoot ? 'postgres' : undefined;
+  const root = mkdtempSync(join(tmpdir(), 'tap-postgres-ts-pg-'));
+  const dataDir = join(root, 'data');
+  const { certFile, keyFile } = writeCertificate(root);
   chmodSync(root, 0o755);
   chmodSync(keyFile, 0o600);
   chmodSync(certFile, 0o644);
@@ -84,28 +121,12 @@ export async function startCluster(): Promise<StartedCluster> {
     `port = ${port}`,
     `listen_addresses = '127.0.0.1'`,
     `unix_socket_directories = '${root}'`,
-    'wal_level = logical',
-    'max_replication_slots = 20',
-    'max_wal_senders = 20',
-    'max_connections = 200',
-    'ssl = on',
     `ssl_cert_file = '${certFile}'`,
     `ssl_key_file = '${keyFile}'`,
-    "timezone = 'UTC'",
-    'fsync = off',
-    'synchronous_commit = off',
-    'full_page_writes = off',
+    ...SERVER_SETTINGS,
     '',
   ].join('\n'));
-  writeFileSync(join(dataDir, 'pg_hba.conf'), [
-    'local all all trust',
-    'local replication all trust',
-    'host all tap_password_user 127.0.0.1/32 scram-sha-256',
-    'hostnossl all tap_ssl_only_user 127.0.0.1/32 reject',
-    'host all all 127.0.0.1/32 trust',
-    'host replication all 127.0.0.1/32 trust',
-    '',
-  ].join('\n'));
+  writeFileSync(join(dataDir, 'pg_hba.conf'), hbaLines('127.0.0.1/32'));
   if (asUser) run('chown', ['-R', asUser, dataDir]);
   run(join(bindir, 'pg_ctl'), ['-D', dataDir, '-l', join(root, 'server.log'), '-w', '-t', '60', 'start'], asUser);
   return { dataDir, port, certFile, bindir, asUser };

@@ -2,17 +2,22 @@
  * Jest global set-up: finds or starts the database every integration test uses and publishes
  * it through TAP_TEST_* environment variables (inherited by the test workers).
  *   1. TAP_POSTGRES_TEST_URL, when set (an existing server; the fixture is loaded into it);
- *   2. otherwise a throw-away cluster from the local PostgreSQL binaries (tests/helpers/cluster.ts).
+ *   2. a throw-away cluster from the local PostgreSQL binaries (tests/helpers/cluster.ts), when
+ *      they are there or can be installed (root with apt-get);
+ *   3. otherwise a container (tests/helpers/container.ts) when a Docker engine is reachable.
  * Then it creates the database `tap_test` and loads tests/fixtures/*.sql into it, in name order.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, type StartedCluster } from './cluster';
+import { canUseLocalServer, startCluster, type StartedCluster } from './cluster';
+import type { StartedContainer } from './container';
 
 declare global {
   // eslint-disable-next-line no-var
   var __TAP_TEST_CLUSTER__: StartedCluster | undefined;
+  // eslint-disable-next-line no-var
+  var __TAP_TEST_CONTAINER__: StartedContainer | undefined;
 }
 
 const TEST_DB = 'tap_test';
@@ -37,6 +42,12 @@ export default async function globalSetup(): Promise<void> {
     user = decodeURIComponent(url.username || 'postgres');
     password = decodeURIComponent(url.password);
     certFile = url.searchParams.get('sslrootcert') ?? '';
+  } else if (!canUseLocalServer() && (await import('./container')).dockerReachable()) {
+    const started = await (await import('./container')).startContainer();
+    globalThis.__TAP_TEST_CONTAINER__ = started;
+    host = started.host;
+    port = started.port;
+    certFile = started.certFile;
   } else {
     const cluster = await startCluster();
     globalThis.__TAP_TEST_CLUSTER__ = cluster;
