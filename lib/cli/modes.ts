@@ -28,11 +28,14 @@ export function writeStdout(text: string): Promise<void> {
 /** --test: the answer goes to stderr; stdout is for protocol messages only. */
 export async function runTest({ sql, config, server, stderr }: ModeInput): Promise<void> {
   const { introspect } = await import('../discovery/introspect');
+  const { inspectLogicalSetup, logicalReport } = await import('../sync/logical/slot-check');
   const relations = await introspect(sql, config);
   stderr(
     `tap-postgres-ts: connection OK: PostgreSQL ${server.version} at ${config.host}:${config.port}, ` +
       `database ${config.dbname}, user ${config.user}; ${relations.length} readable relations`,
   );
+  // LOG_BASED is optional: its set-up is reported, not required, here.
+  for (const line of logicalReport(await inspectLogicalSetup(sql, config), config)) stderr(`tap-postgres-ts: ${line}`);
 }
 
 export async function runDiscover({ sql, config, log }: ModeInput): Promise<void> {

@@ -8,7 +8,7 @@ import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../
 import { parseCatalog } from '../catalog/parse-catalog';
 import type { RunContext } from '../context';
 import { introspect } from '../discovery/introspect';
-import { AbortedError, describeError, InputError, SyncError, TapError } from '../errors';
+import { AbortedError, describeError, SyncError, TapError } from '../errors';
 import { schemaMessage } from '../messages/serialize';
 import { parseState } from '../state/parse-state';
 import type { Bookmark } from '../state/types';
@@ -16,6 +16,11 @@ import { startingBookmark } from '../state/transitions';
 import { syncFullTable } from './full-table';
 import { syncIncremental } from './incremental';
 import { StateEmitter } from './state-emitter';
+import { logicalStreamSchema } from './logical/logical-schema';
+import { syncLogical } from './logical/logical-sync';
+import { lsnFromBookmark, minLsn, parseLsn } from './logical/lsn';
+import { checkLogicalSetup } from './logical/slot-check';
+import { snapshotLogicalStream } from './logical/snapshot';
 
 type Strategy = (ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark) => Promise<void>;
 
@@ -26,14 +31,35 @@ function strategyFor(plan: StreamPlan): Strategy {
     case 'INCREMENTAL':
       return syncIncremental;
     case 'LOG_BASED':
-      throw new InputError('UNSUPPORTED_METHOD', `catalog stream ${plan.tapStreamId}: LOG_BASED replication is not available in this version; use FULL_TABLE or INCREMENTAL`);
+      return snapshotLogicalStream;
   }
 }
 
 /** A failure inside a stream as one line naming the stream; pipe and signal errors pass as they are. */
-function streamFailure(plan: StreamPlan, error: unknown): unknown {
+function streamFailure(streamName: string, error: unknown): unknown {
   if (error instanceof TapError || (error as { code?: unknown }).code === 'EPIPE') return error;
-  return new SyncError('STREAM_FAILED', `stream ${plan.tapStreamId} failed: ${describeError(error)}; the last STATE written resumes it`);
+  return new SyncError('STREAM_FAILED', `${streamName} failed: ${describeError(error)}; the last STATE written resumes it`);
+}
+
+/** The LOG_BASED set-up is checked before any output; returns the slot's confirmed position. */
+async function checkLogical(ctx: RunContext, plans: StreamPlan[]): Promise<bigint | undefined> {
+  if (plans.length === 0) return undefined;
+  const tables = plans.map((p) => ({ schema: p.relation.schema, name: p.relation.name, kind: p.relation.kind }));
+  const setup = await checkLogicalSetup(ctx.sql, ctx.config, tables);
+  return setup.slot?.confirmedFlushLsn ? parseLsn(setup.slot.confirmedFlushLsn) : undefined;
+}
+
+/**
+ * A LOG_BASED stream streams from its bookmark; without one (first sync, or the WAL it needs
+ * is gone from the slot) it is snapshotted first. Returns the bookmark LSN to stream from.
+ */
+function logicalStart(ctx: RunContext, plan: StreamPlan, bookmark: Bookmark, slotConfirmed: bigint | undefined): bigint | undefined {
+  const lsn = lsnFromBookmark(bookmark.lsn);
+  if (lsn !== undefined && slotConfirmed !== undefined && lsn < slotConfirmed) {
+    ctx.log.warn(`${plan.tapStreamId}: its bookmark is older than what the slot still holds (the stream was not synced for a while); snapshotting it again`);
+    return undefined;
+  }
+  return lsn;
 }
 
 export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput: unknown): Promise<void> {
@@ -46,7 +72,12 @@ export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput
   const strategies = plans.map(strategyFor);
   if (plans.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
 
+  const logicalPlans = plans.filter((p) => p.method === 'LOG_BASED');
+  const slotConfirmed = await checkLogical(ctx, logicalPlans);
+
   const emitter = new StateEmitter(state, ctx.writer);
+  const confirmable: bigint[] = [];
+  const schemaSent = new Set<string>();
   for (const [index, plan] of plans.entries()) {
     if (ctx.signal.aborted) {
       await emitter.emit();
@@ -54,19 +85,40 @@ export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput
     }
     const { bookmark, reset } = startingBookmark(emitter.current, plan.tapStreamId, plan.method, plan.replicationKey);
     if (reset) ctx.log.info(`${plan.tapStreamId}: bookmark reset (${reset})`);
+    if (plan.method === 'LOG_BASED') {
+      const lsn = reset ? undefined : logicalStart(ctx, plan, bookmark, slotConfirmed);
+      // Only bookmarks given to the tap may be confirmed to the slot: the target has them.
+      if (lsn !== undefined) {
+        confirmable.push(lsn);
+        continue;
+      }
+      schemaSent.add(plan.tapStreamId);
+    }
     emitter.setCurrentlySyncing(plan.tapStreamId);
     const bookmarkProperties = plan.replicationKey ? [plan.replicationKey] : [];
-    await ctx.writer.write(schemaMessage(plan.stream, plan.schema, plan.keyProperties, bookmarkProperties));
-    ctx.log.info(`${plan.tapStreamId}: ${plan.method} sync starts`, { columns: plan.columns.length });
+    const schema = plan.method === 'LOG_BASED' ? logicalStreamSchema(plan, [], ctx.config.json_as_object) : plan.schema;
+    await ctx.writer.write(schemaMessage(plan.stream, schema, plan.keyProperties, bookmarkProperties));
+    ctx.log.info(`${plan.tapStreamId}: ${plan.method === 'LOG_BASED' ? 'LOG_BASED snapshot' : `${plan.method} sync`} starts`, { columns: plan.columns.length });
     try {
-      await strategies[index](ctx, plan, emitter, bookmark);
+      await strategies[index](ctx, plan, emitter, reset ? {} : bookmark);
     } catch (error) {
-      throw streamFailure(plan, error);
+      throw streamFailure(`stream ${plan.tapStreamId}`, error);
     }
     emitter.setCurrentlySyncing(null);
     await emitter.emit();
     // The writer batches 1 MiB; a finished stream's STATE goes out now, not with the next batch.
     await ctx.writer.flush();
+  }
+  if (logicalPlans.length > 0) {
+    if (ctx.signal.aborted) {
+      await emitter.emit();
+      throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
+    }
+    try {
+      await syncLogical(ctx, logicalPlans, emitter, minLsn(confirmable) ?? 0n, schemaSent);
+    } catch (error) {
+      throw streamFailure('LOG_BASED streaming', error);
+    }
   }
   emitter.setCurrentlySyncing(null);
   await emitter.emit();

@@ -1,0 +1,77 @@
+/**
+ * pgoutput tuples → RECORD bodies for one stream, through the one value converter. Built once
+ * per Relation message (the table's column list at that point of the WAL). Pure.
+ *
+ * - INSERT/UPDATE: every selected column present in the tuple. An unchanged TOASTed value
+ *   ('u': the WAL does not carry it) is taken from the old row when the table has REPLICA
+ *   IDENTITY FULL, and otherwise left out of the record — never written as null.
+ * - DELETE: the replica identity columns (REPLICA IDENTITY FULL: the whole old row) that are
+ *   selected, plus `_sdc_deleted_at`.
+ * `_sdc_lsn` is on every record.
+ */
+import type { ColumnInfo } from '../../discovery/types';
+import { columnConverter, type ToJson } from '../../values/convert';
+import type { Relation, TupleValue } from './pgoutput-decoder';
+import { SDC_DELETED_AT, SDC_LSN } from './logical-schema';
+
+interface EncodedField {
+  /** Position in the tuple. */
+  index: number;
+  /** `"name":` */
+  key: string;
+  toJson: ToJson;
+  isKey: boolean;
+}
+
+export interface ChangeEncoder {
+  /** INSERT/UPDATE record body; `old` is UPDATE's old row under REPLICA IDENTITY FULL. */
+  upsert(tuple: readonly TupleValue[], old: readonly TupleValue[] | undefined, lsn: number): string;
+  /** DELETE record body; `full`: the old tuple is the whole row (REPLICA IDENTITY FULL). */
+  delete(tuple: readonly TupleValue[], full: boolean, lsn: number, deletedAt: string): string;
+}
+
+/**
+ * `columns`: the ColumnInfo of every column the stream emits, by name (selected columns and
+ * columns added after discovery). Columns of the Relation not in it are not emitted.
+ */
+export function changeEncoder(
+  relation: Relation,
+  columns: ReadonlyMap<string, ColumnInfo>,
+  jsonAsObject: boolean,
+  onWarning: (column: string, reason: string) => void,
+): ChangeEncoder {
+  const fields: EncodedField[] = [];
+  relation.columns.forEach((column, index) => {
+    const info = columns.get(column.name);
+    if (!info) return;
+    fields.push({
+      index,
+      key: JSON.stringify(column.name) + ':',
+      toJson: columnConverter(info.type, { jsonAsObject }, (reason) => onWarning(column.name, reason)),
+      isKey: column.isKey,
+    });
+  });
+  const lsnKey = JSON.stringify(SDC_LSN) + ':';
+  const deletedKey = JSON.stringify(SDC_DELETED_AT) + ':';
+
+  const body = (tuple: readonly TupleValue[], old: readonly TupleValue[] | undefined, only: (f: EncodedField) => boolean): string => {
+    let out = '';
+    for (const field of fields) {
+      if (!only(field)) continue;
+      let value = tuple[field.index];
+      if (value === undefined && old !== undefined) value = old[field.index];
+      if (value === undefined) continue;
+      out += field.key + (value === null ? 'null' : field.toJson(value)) + ',';
+    }
+    return out;
+  };
+
+  return {
+    upsert(tuple, old, lsn) {
+      return '{' + body(tuple, old, () => true) + lsnKey + lsn + ',' + deletedKey + 'null}';
+    },
+    delete(tuple, full, lsn, deletedAt) {
+      return '{' + body(tuple, undefined, (f) => full || f.isKey) + lsnKey + lsn + ',' + deletedKey + '"' + deletedAt + '"}';
+    },
+  };
+}

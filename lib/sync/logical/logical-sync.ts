@@ -1,0 +1,224 @@
+/**
+ * One replication pass for every LOG_BASED stream: from the smallest bookmark to the WAL end
+ * captured at start (or the idle / max-run limits), through the slot and publication.
+ *
+ * WAL safety: the slot is confirmed only up to `confirmLsn`, the smallest LSN of the state the
+ * tap was started with — what the target has committed — never a position this run only
+ * emitted. Bookmarks move at commits, and between transactions to the server's WAL end from
+ * keepalives, so a quiet stream still advances and the next run confirms it.
+ */
+import type { StreamPlan } from '../../catalog/plan';
+import type { RunContext } from '../../context';
+import { AbortedError, SyncError } from '../../errors';
+import { activateVersionMessage, recordLine } from '../../messages/serialize';
+import type { StateEmitter } from '../state-emitter';
+import { checkpointAfterFailure, logWarnings } from '../stream-io';
+import type { ChangeEncoder } from './change-encoder';
+import { formatLsn, maxLsn, minLsn, parseLsn, pgTimestampToIso } from './lsn';
+import { decodePgOutput, type PgOutputMessage } from './pgoutput-decoder';
+import { openReplicationStream, type ReplicationSession } from './replication-stream';
+import { StreamCursor } from './stream-cursor';
+
+const STATUS_INTERVAL_MS = 10_000;
+
+interface Target {
+  cursor: StreamCursor;
+  encoder: ChangeEncoder;
+}
+
+interface Transaction {
+  finalLsn: bigint;
+  commitTime: bigint;
+  deletedAt?: string;
+  timeExtracted: string;
+}
+
+type StopReason = 'caught up' | 'idle' | 'max run' | 'signal';
+
+class Pass {
+  /** Every transaction committed before this has been handled (a bookmark for all streams). */
+  position: bigint;
+  private readonly targets = new Map<number, Target | null>();
+  private txn: Transaction | undefined;
+  private sinceCheckpoint = 0;
+  records = 0;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly cursors: StreamCursor[],
+    private readonly state: StateEmitter,
+    start: bigint,
+  ) {
+    this.position = start;
+  }
+
+  checkpoint(): void | Promise<void> {
+    this.sinceCheckpoint = 0;
+    for (const cursor of this.cursors) this.state.setBookmark(cursor.id, cursor.bookmark(this.position));
+    return this.state.emit();
+  }
+
+  get inTransaction(): boolean {
+    return this.txn !== undefined;
+  }
+
+  /** A keepalive: between transactions, everything before the server's WAL end is handled. */
+  walEnd(lsn: bigint): void {
+    if (!this.txn) this.position = maxLsn(this.position, lsn);
+  }
+
+  private async write(line: string): Promise<void> {
+    const pending = this.ctx.writer.write(line);
+    if (pending) await pending;
+  }
+
+  private target(relationId: number, txn: Transaction): Target | undefined {
+    const target = this.targets.get(relationId);
+    if (target === undefined) throw new SyncError('PGOUTPUT_PROTOCOL', `pgoutput: a change of relation ${relationId} came before its Relation message`);
+    if (target === null || target.cursor.skips(txn.finalLsn)) return undefined;
+    return target;
+  }
+
+  private async record(target: Target, body: string, txn: Transaction): Promise<void> {
+    await this.write(recordLine(target.cursor.prefix, body, target.cursor.version, txn.timeExtracted));
+    this.records += 1;
+    this.sinceCheckpoint += 1;
+    if (this.sinceCheckpoint >= this.ctx.config.state_interval) {
+      const done = this.checkpoint();
+      if (done) await done;
+    }
+  }
+
+  async handle(message: PgOutputMessage, changeLsn: bigint): Promise<void> {
+    const txn = this.txn;
+    switch (message.tag) {
+      case 'Begin':
+        this.txn = { finalLsn: message.finalLsn, commitTime: message.commitTime, timeExtracted: this.ctx.now().toISOString() };
+        return;
+      case 'Commit':
+        this.txn = undefined;
+        this.position = maxLsn(this.position, message.endLsn);
+        return;
+      case 'Relation': {
+        const cursor = this.cursors.find((c) => c.matches(message));
+        const encoder = cursor ? await cursor.encoderFor(this.ctx, message, (line) => this.write(line)) : undefined;
+        this.targets.set(message.relationId, cursor && encoder ? { cursor, encoder } : null);
+        return;
+      }
+      case 'Origin':
+      case 'Type':
+        return;
+      default:
+        break;
+    }
+    if (!txn) throw new SyncError('PGOUTPUT_PROTOCOL', `pgoutput: ${message.tag} outside a transaction`);
+    const lsn = Number(changeLsn);
+    if (message.tag === 'Insert' || message.tag === 'Update') {
+      const target = this.target(message.relationId, txn);
+      if (!target) return;
+      const old = message.tag === 'Update' && message.oldKind === 'O' ? message.oldTuple : undefined;
+      await this.record(target, target.encoder.upsert(message.newTuple, old, lsn), txn);
+    } else if (message.tag === 'Delete') {
+      const target = this.target(message.relationId, txn);
+      if (!target) return;
+      txn.deletedAt ??= pgTimestampToIso(txn.commitTime);
+      await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.deletedAt), txn);
+    } else {
+      for (const relationId of message.relationIds) {
+        const target = this.target(relationId, txn);
+        if (!target) continue;
+        const version = target.cursor.nextVersion(this.ctx.now());
+        this.ctx.log.info(`${target.cursor.id}: TRUNCATE in the WAL; new table version ${version} (ACTIVATE_VERSION)`);
+        this.state.setBookmark(target.cursor.id, target.cursor.bookmark(this.position));
+        await this.write(activateVersionMessage(target.cursor.plan.stream, version));
+      }
+    }
+  }
+}
+
+async function readEndLsn(ctx: RunContext): Promise<{ end: bigint; slotConfirmed?: bigint }> {
+  const [row] = await ctx.sql`
+    SELECT pg_current_wal_lsn()::text AS end_lsn,
+           (SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ${ctx.config.replication_slot_name}) AS confirmed`;
+  return { end: parseLsn(String(row.end_lsn)), slotConfirmed: row.confirmed ? parseLsn(String(row.confirmed)) : undefined };
+}
+
+async function stream(ctx: RunContext, session: ReplicationSession, pass: Pass, end: bigint, confirm: bigint): Promise<StopReason> {
+  const started = Date.now();
+  const maxRunMs = ctx.config.logical_max_run_seconds * 1000;
+  const idleMs = ctx.config.logical_idle_exit_seconds * 1000;
+  let lastData = started;
+  let lastStatus = started;
+  for (;;) {
+    if (ctx.signal.aborted) return 'signal';
+    if (!pass.inTransaction && pass.position >= end) return 'caught up';
+    const now = Date.now();
+    if (now - started >= maxRunMs) return 'max run';
+    if (now - lastData >= idleMs) return 'idle';
+    if (now - lastStatus >= STATUS_INTERVAL_MS) {
+      session.sendStatus(confirm);
+      lastStatus = now;
+    }
+    const message = await session.next(Math.min(1000, maxRunMs - (now - started), idleMs - (now - lastData)));
+    if (message === 'idle') continue;
+    if (message === 'end') throw new SyncError('REPLICATION_ENDED', 'the server ended the replication stream; run the tap again to resume');
+    if (message.tag === 'PrimaryKeepalive') {
+      if (message.replyRequested) {
+        session.sendStatus(confirm);
+        lastStatus = Date.now();
+      }
+      pass.walEnd(message.walEnd);
+      continue;
+    }
+    lastData = Date.now();
+    await pass.handle(decodePgOutput(message.data), message.walStart);
+  }
+}
+
+/**
+ * `confirmLsn`: the smallest LSN of the LOG_BASED bookmarks the tap was started with (0 = none).
+ * Each plan's bookmark in `state` holds its start LSN (set by the snapshot for new streams).
+ */
+export async function syncLogical(
+  ctx: RunContext,
+  plans: StreamPlan[],
+  state: StateEmitter,
+  confirmLsn: bigint,
+  schemaSent: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const cursors = plans.map((plan) => new StreamCursor(plan, state.bookmark(plan.tapStreamId), ctx.now()));
+  const { end, slotConfirmed } = await readEndLsn(ctx);
+  const start = minLsn(cursors.map((c) => c.startLsn)) ?? 0n;
+  if (slotConfirmed !== undefined && start < slotConfirmed) {
+    ctx.log.warn(`the slot ${ctx.config.replication_slot_name} is confirmed up to ${formatLsn(slotConfirmed)}, past the oldest bookmark ${formatLsn(start)}: changes in between are no longer in the WAL (was an older state used?)`);
+  }
+  // Confirming less than the slot already has would move it backwards: confirm nothing then.
+  const confirm = slotConfirmed !== undefined && confirmLsn <= slotConfirmed ? 0n : confirmLsn;
+  ctx.log.info('LOG_BASED streaming starts', { from: formatLsn(start), to: formatLsn(end), confirm: formatLsn(confirmLsn), streams: cursors.length });
+  for (const cursor of cursors) {
+    if (!schemaSent.has(cursor.id)) await ctx.writer.write(cursor.schemaLine(ctx.config.json_as_object));
+  }
+
+  const pass = new Pass(ctx, cursors, state, start);
+  const session = await openReplicationStream(ctx.config, {
+    slot: ctx.config.replication_slot_name,
+    publication: ctx.config.publication_name,
+    startLsn: start,
+    log: ctx.log,
+    now: ctx.now,
+  });
+  let reason: StopReason;
+  try {
+    session.sendStatus(confirm);
+    reason = await stream(ctx, session, pass, end, confirm);
+    await pass.checkpoint();
+  } catch (error) {
+    await checkpointAfterFailure(() => pass.checkpoint(), error);
+    throw error;
+  } finally {
+    await session.close();
+  }
+  for (const cursor of cursors) logWarnings(ctx, cursor.plan, cursor.warnings);
+  ctx.log.info(`LOG_BASED streaming done (${reason})`, { records: pass.records, position: formatLsn(pass.position) });
+  if (reason === 'signal') throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
+}

@@ -1,0 +1,86 @@
+/**
+ * One LOG_BASED stream during a replication pass: where its bookmark stood when the run
+ * started (transactions committed before it were already delivered and are skipped for it),
+ * its table version, the columns it emits and the SCHEMA it last sent.
+ */
+import type { StreamPlan } from '../../catalog/plan';
+import type { RunContext } from '../../context';
+import { introspect } from '../../discovery/introspect';
+import type { ColumnInfo } from '../../discovery/types';
+import { recordPrefix, schemaMessage } from '../../messages/serialize';
+import type { Bookmark } from '../../state/types';
+import { changeEncoder, type ChangeEncoder } from './change-encoder';
+import { logicalStreamSchema } from './logical-schema';
+import { lsnFromBookmark, lsnToNumber, maxLsn } from './lsn';
+import type { Relation } from './pgoutput-decoder';
+
+export class StreamCursor {
+  readonly id: string;
+  readonly prefix: string;
+  /** Transactions whose commit record starts before this were delivered in an earlier run. */
+  readonly startLsn: bigint;
+  version: number;
+  readonly warnings = new Map<string, number>();
+  /** Columns the stream emits, by name: the selected ones, then any added to the table later. */
+  private readonly columns: Map<string, ColumnInfo>;
+  private readonly discovered: Set<string>;
+  private readonly added: ColumnInfo[] = [];
+
+  constructor(readonly plan: StreamPlan, bookmark: Bookmark, now: Date) {
+    this.id = plan.tapStreamId;
+    this.prefix = recordPrefix(plan.stream);
+    this.startLsn = lsnFromBookmark(bookmark.lsn) ?? 0n;
+    this.version = typeof bookmark.version === 'number' ? bookmark.version : now.getTime();
+    this.columns = new Map(plan.columns.map((c) => [c.name, c]));
+    this.discovered = new Set(plan.relation.columns.map((c) => c.name));
+  }
+
+  matches(relation: Relation): boolean {
+    return relation.namespace === this.plan.relation.schema && relation.name === this.plan.relation.name;
+  }
+
+  /** A transaction committed at `finalLsn` was already delivered to this stream. */
+  skips(finalLsn: bigint): boolean {
+    return finalLsn < this.startLsn;
+  }
+
+  bookmark(position: bigint): Bookmark {
+    return { last_replication_method: 'LOG_BASED', version: this.version, lsn: lsnToNumber(maxLsn(this.startLsn, position)) };
+  }
+
+  /** A new table version after TRUNCATE (later than the current one, even within a millisecond). */
+  nextVersion(now: Date): number {
+    this.version = Math.max(now.getTime(), this.version + 1);
+    return this.version;
+  }
+
+  schemaLine(jsonAsObject: boolean): string {
+    return schemaMessage(this.plan.stream, logicalStreamSchema(this.plan, this.added, jsonAsObject), this.plan.keyProperties, []);
+  }
+
+  /**
+   * The encoder for a Relation message. Columns added to the table since discovery are looked up
+   * and included; `onNewSchema` gets the SCHEMA line to write before the first record carrying them.
+   */
+  async encoderFor(ctx: RunContext, relation: Relation, onNewSchema: (line: string) => Promise<void>): Promise<ChangeEncoder> {
+    const unknown = relation.columns.filter((c) => !this.discovered.has(c.name) && !this.columns.has(c.name)).map((c) => c.name);
+    if (unknown.length > 0) {
+      const relations = await introspect(ctx.sql, { filter_schemas: [relation.namespace] });
+      const live = relations.find((r) => r.schema === relation.namespace && r.name === relation.name);
+      for (const name of unknown) {
+        const column = live?.columns.find((c) => c.name === name && c.supported);
+        if (!column) continue;
+        this.columns.set(name, column);
+        this.added.push(column);
+      }
+      if (this.added.some((c) => unknown.includes(c.name))) {
+        ctx.log.info(`${this.id}: new column(s) ${unknown.join(', ')} in the WAL; sending a new SCHEMA`);
+        await onNewSchema(this.schemaLine(ctx.config.json_as_object));
+      }
+    }
+    return changeEncoder(relation, this.columns, ctx.config.json_as_object, (column, reason) => {
+      const key = `${column}: ${reason}`;
+      this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import type { TapConfig } from '../../lib/config/types';
+import type { ColumnInfo, ValueKind } from '../../lib/discovery/types';
+import { changeEncoder } from '../../lib/sync/logical/change-encoder';
+import type { Relation } from '../../lib/sync/logical/pgoutput-decoder';
+import { setupProblems, type LogicalSetup } from '../../lib/sync/logical/slot-check';
+
+const column = (name: string, kind: ValueKind): ColumnInfo => ({
+  name,
+  position: 0,
+  type: { kind, isArray: false, sqlType: kind, baseTypeName: kind, delimiter: ',' },
+  notNull: false,
+  supported: true,
+});
+
+const relation: Relation = {
+  tag: 'Relation',
+  relationId: 1,
+  namespace: 'public',
+  name: 't',
+  replicaIdentity: 'd',
+  columns: [
+    { isKey: true, name: 'id', typeOid: 20, typeModifier: -1 },
+    { isKey: false, name: 'doc', typeOid: 25, typeModifier: -1 },
+    { isKey: false, name: 'hidden', typeOid: 25, typeModifier: -1 },
+    { isKey: false, name: 'at', typeOid: 1184, typeModifier: -1 },
+  ],
+};
+const selected = new Map([column('id', 'bigint'), column('doc', 'string'), column('at', 'timestamptz')].map((c) => [c.name, c]));
+
+describe('changeEncoder', () => {
+  const warnings: string[] = [];
+  const encode = changeEncoder(relation, selected, false, (name, reason) => warnings.push(`${name}: ${reason}`));
+
+  test('INSERT/UPDATE: selected columns through the value converter, _sdc_lsn, _sdc_deleted_at null', () => {
+    expect(encode.upsert(['9007199254740993', 'x"y', 'secret', '2024-02-29 13:14:15.5+00'], undefined, 42)).toBe(
+      '{"id":9007199254740993,"doc":"x\\"y","at":"2024-02-29T13:14:15.500000+00:00","_sdc_lsn":42,"_sdc_deleted_at":null}',
+    );
+    expect(encode.upsert(['1', null, null, null], undefined, 1)).toBe('{"id":1,"doc":null,"at":null,"_sdc_lsn":1,"_sdc_deleted_at":null}');
+  });
+
+  test('an unchanged TOAST value is left out, or taken from the REPLICA IDENTITY FULL old row', () => {
+    expect(encode.upsert(['1', undefined, 'h', null], undefined, 7)).toBe('{"id":1,"at":null,"_sdc_lsn":7,"_sdc_deleted_at":null}');
+    expect(encode.upsert(['1', undefined, 'h', null], ['1', 'old doc', 'h', null], 7)).toBe('{"id":1,"doc":"old doc","at":null,"_sdc_lsn":7,"_sdc_deleted_at":null}');
+  });
+
+  test('DELETE: key columns (or the whole old row with FULL), _sdc_deleted_at', () => {
+    const at = '2024-01-01T00:00:00.000001+00:00';
+    expect(encode.delete(['5', null, null, null], false, 8, at)).toBe(`{"id":5,"_sdc_lsn":8,"_sdc_deleted_at":"${at}"}`);
+    expect(encode.delete(['5', 'd', 'h', null], true, 8, at)).toBe(`{"id":5,"doc":"d","at":null,"_sdc_lsn":8,"_sdc_deleted_at":"${at}"}`);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('setupProblems', () => {
+  const config = { dbname: 'db', replication_slot_name: 'slot', publication_name: 'pub' } as TapConfig;
+  const good: LogicalSetup = {
+    walLevel: 'logical',
+    canReplicate: true,
+    user: 'u',
+    slot: { plugin: 'pgoutput', database: 'db', active: false, confirmedFlushLsn: '0/1' },
+    publication: { allTables: false, viaRoot: true, tables: [{ schema: 'public', name: 't' }] },
+  };
+  const t = { schema: 'public', name: 't', kind: 'r' };
+
+  test('a good set-up has none', () => {
+    expect(setupProblems(good, config, [t])).toEqual([]);
+  });
+
+  test('each problem names its fix', () => {
+    const problems = setupProblems({ ...good, walLevel: 'replica', canReplicate: false, slot: { ...good.slot!, database: 'other' } }, config, [
+      t,
+      { schema: 'public', name: 'u', kind: 'r' },
+    ]);
+    expect(problems).toEqual([
+      'wal_level is replica, LOG_BASED needs logical: ALTER SYSTEM SET wal_level = logical; then restart the server',
+      'role u lacks the REPLICATION privilege: ALTER ROLE "u" REPLICATION;',
+      'replication slot slot belongs to database other, not db: set replication_slot_name to a slot of this database',
+      'table "public"."u" is not in publication pub: ALTER PUBLICATION "pub" ADD TABLE "public"."u";',
+    ]);
+    expect(setupProblems({ ...good, slot: undefined, publication: undefined }, config, [t])).toEqual([
+      "replication slot slot does not exist: SELECT pg_create_logical_replication_slot('slot', 'pgoutput');",
+      'publication pub does not exist: CREATE PUBLICATION "pub" FOR TABLE "public"."t" WITH (publish_via_partition_root = true);',
+    ]);
+  });
+});
