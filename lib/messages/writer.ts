@@ -9,6 +9,9 @@
  * taken it. Nothing reaches the stream before a chunk fills or `flush()` is called.
  *
  * When the reader goes away (EPIPE, any 'error' on the stream, a destroyed or ended stream),
+ * `writeBytes(data)` does the same for lines already encoded (the COPY byte path).
+ * Sent chunks are reused once the stream has written them, so a long sync allocates no new ones.
+ *
  * every later `write`/`flush` throws a PipeClosedError; the writer's own 'error' listener keeps
  * the error from escaping as an unhandled event.
  */
@@ -20,6 +23,11 @@ const LF = 0x0a;
 export interface MessageWriter {
   write(line: string): void | Promise<void>;
   flush(): Promise<void>;
+  /**
+   * Optional byte path: `data` holds whole lines, UTF-8, each ending with LF. The writer copies
+   * it (the caller may reuse `data` at once). Same back-pressure contract as `write`.
+   */
+  writeBytes?(data: Uint8Array): void | Promise<void>;
 }
 
 export class PipeClosedError extends TapError {
@@ -31,15 +39,24 @@ export class PipeClosedError extends TapError {
 
 export interface StreamWriterOptions {
   chunkBytes?: number;
+  /**
+   * Reuse a chunk once the stream's write callback ran. Only safe for streams that are done
+   * with the bytes by then (files, pipes, sockets: process.stdout), not for e.g. a PassThrough,
+   * whose reader gets the very Buffer. Default: true for process.stdout only.
+   */
+  reuseChunks?: boolean;
 }
 
 export function createStreamWriter(stream: NodeJS.WritableStream, options: StreamWriterOptions = {}): MessageWriter {
   const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+  const reuseChunks = options.reuseChunks ?? stream === process.stdout;
   const state = stream as NodeJS.WritableStream & Partial<Pick<Writable, 'destroyed' | 'writableEnded' | 'writableNeedDrain'>>;
   // Lines are UTF-8 encoded straight into a preallocated chunk: encoding each line once is about
   // three times faster than concatenating lines into one big string and encoding that.
-  let chunk = Buffer.allocUnsafe(chunkBytes);
+  let chunk: Buffer = Buffer.allocUnsafe(chunkBytes);
   let used = 0;
+  /** Chunks the stream has finished with, ready for reuse (at most two are kept). */
+  const spare: Buffer[] = [];
   let failure: PipeClosedError | undefined;
 
   const fail = (cause?: unknown): PipeClosedError => {
@@ -84,19 +101,31 @@ export function createStreamWriter(stream: NodeJS.WritableStream, options: Strea
       return () => stream.off('drain', done);
     });
 
-  const send = (data: Buffer): boolean => {
+  const send = (data: Buffer, whole?: Buffer): boolean => {
     if (isClosed()) throw fail();
     try {
-      return stream.write(data);
+      const recycle = reuseChunks && whole && ((error?: Error | null) => {
+        if (!error && spare.length < 2) spare.push(whole);
+      });
+      return recycle ? stream.write(data, recycle) : stream.write(data);
     } catch (error) {
       throw fail(error);
     }
   };
 
+  /** Sends the filled part of the chunk and continues in a spare or fresh one. */
+  const sendChunk = (): boolean => {
+    const whole = chunk;
+    const data = chunk.subarray(0, used);
+    chunk = spare.pop() ?? Buffer.allocUnsafe(chunkBytes);
+    used = 0;
+    return send(data, whole);
+  };
+
   /** The filled part of the chunk, replaced by a fresh chunk (the stream may keep the old one). */
   const takeChunk = (): Buffer => {
     const data = chunk.subarray(0, used);
-    chunk = Buffer.allocUnsafe(chunkBytes);
+    chunk = spare.pop() ?? Buffer.allocUnsafe(chunkBytes);
     used = 0;
     return data;
   };
@@ -112,7 +141,7 @@ export function createStreamWriter(stream: NodeJS.WritableStream, options: Strea
         return undefined;
       }
       let ready = true;
-      if (used > 0) ready = send(takeChunk());
+      if (used > 0) ready = sendChunk();
       if (worstCase > chunkBytes) {
         ready = send(Buffer.from(line + '\n')) && ready; // a line larger than a chunk goes alone
       } else {
@@ -123,18 +152,39 @@ export function createStreamWriter(stream: NodeJS.WritableStream, options: Strea
       return ready ? undefined : waitForDrain();
     },
 
+    writeBytes(data: Uint8Array): void | Promise<void> {
+      if (failure) throw failure;
+      const length = data.length;
+      if (length <= chunkBytes - used) {
+        chunk.set(data, used);
+        used += length;
+        return undefined;
+      }
+      let ready = true;
+      if (used > 0) ready = sendChunk();
+      if (length > chunkBytes) {
+        ready = send(Buffer.from(data)) && ready; // larger than a chunk: a copy goes alone
+      } else {
+        chunk.set(data, 0);
+        used = length;
+      }
+      return ready ? undefined : waitForDrain();
+    },
+
     async flush(): Promise<void> {
       if (failure) throw failure;
       if (used === 0) {
         if (state.writableNeedDrain === true) await waitForDrain();
         return;
       }
+      const whole = chunk;
       const data = takeChunk();
       if (isClosed()) throw fail();
       await waitFor((done) => {
         try {
           stream.write(data, (error?: Error | null) => {
             if (error) fail(error);
+            else if (reuseChunks && spare.length < 2) spare.push(whole);
             done();
           });
         } catch (error) {

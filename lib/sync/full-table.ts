@@ -67,6 +67,7 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
       version,
       extraFields: heap.resumable ? 1 : 0,
       onRow: heap.resumable ? (fields) => { page = ctidPage(fields[ctidIndex]); } : undefined,
+      onRowFields: [ctidIndex],
       checkpoint,
     });
   } catch (error) {

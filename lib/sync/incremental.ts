@@ -61,6 +61,7 @@ export async function syncIncremental(ctx: RunContext, plan: StreamPlan, state: 
       version,
       extraFields: 0,
       onRow: noteRow,
+      onRowFields: [keyIndex],
       checkpoint: () => {
         updateValue();
         return checkpoint();

@@ -47,6 +47,12 @@ export function splitCopyLine(line: string, into: Array<string | null>, expected
   return count;
 }
 
+/** One field's COPY text (no TAB or LF in it) with its escapes decoded; null for `\N`. */
+export function decodeCopyField(text: string): string | null {
+  const backslash = text.indexOf('\\');
+  return backslash === -1 ? text : decodeField(text, backslash, 0, text.length);
+}
+
 const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 function isOctal(code: number): boolean {

@@ -68,6 +68,53 @@ describe('createStreamWriter', () => {
     await writer.flush(); // nothing left: resolves
   });
 
+  test('writeBytes: whole lines in order with write(), back-pressure, data larger than a chunk', async () => {
+    const sink = slowSink(1);
+    const writer = createStreamWriter(sink.stream, { chunkBytes: 64 });
+    const expected: string[] = [];
+    let promises = 0;
+    for (let i = 0; i < 500; i += 1) {
+      const line = i % 3 === 0 ? `{"s":${i}}` : `{"b":${i},"pad":"${'x'.repeat(i % 7 === 0 ? 100 : 10)}"}`;
+      expected.push(line);
+      const bytes = Buffer.from(line + '\n');
+      const pending = i % 3 === 0 ? writer.write(line) : writer.writeBytes?.(bytes);
+      bytes.fill(0x21); // the caller may reuse its buffer at once
+      if (pending) {
+        promises += 1;
+        await pending;
+      }
+    }
+    await writer.flush();
+    expect(promises).toBeGreaterThan(10);
+    expect(sink.received.join('')).toBe(expected.map((line) => line + '\n').join(''));
+  });
+
+  test('chunks are reused only when asked (a PassThrough reader keeps the very Buffer)', async () => {
+    const keep = (reuseChunks?: boolean) => {
+      const chunks: Buffer[] = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk);
+          callback();
+        },
+      });
+      return { chunks, writer: createStreamWriter(stream, { chunkBytes: 5000, reuseChunks }) };
+    };
+    const lines = Array.from({ length: 50 }, (_, i) => `line ${i} ${'p'.repeat(1000)}`);
+    const kept = keep();
+    for (const line of lines) await kept.writer.write(line);
+    await kept.writer.flush();
+    expect(Buffer.concat(kept.chunks).toString()).toBe(lines.map((line) => line + '\n').join(''));
+    expect(new Set(kept.chunks.map((chunk) => chunk.buffer)).size).toBe(kept.chunks.length);
+    const reused = keep(true);
+    for (const line of lines) {
+      await reused.writer.write(line);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await reused.writer.flush();
+    expect(new Set(reused.chunks.map((chunk) => chunk.buffer)).size).toBeLessThan(reused.chunks.length);
+  });
+
   test('EPIPE from the stream: PipeClosedError on every later write and flush, no unhandled error', async () => {
     const writer = createStreamWriter(epipeSink(), { chunkBytes: 10 });
     let caught: unknown;

@@ -1,0 +1,113 @@
+/**
+ * The byte path of the RECORD encoder: COPY text rows (UTF-8 bytes) → whole RECORD lines, written
+ * into a ByteOutput without building a string per field or per row. The keys, the message
+ * prefix and each column's byte writer are chosen once per stream; a row is scanned once for its
+ * TAB/LF field bounds and each field is written by its column's writer (byte-writers.ts). The
+ * lines are byte-for-byte `recordLine(prefix, recordEncoder(...)(fields), …)` + LF of the string
+ * path (tests/integration/fast-path.test.ts compares the two on every fixture value).
+ */
+import { SyncError } from '../errors';
+import type { ColumnType } from '../discovery/types';
+import type { ByteOutput } from './byte-output';
+import { byteWriter, type ByteWriter } from './byte-writers';
+import { decodeCopyField, splitCopyLine } from './copy-text';
+import type { ToJson } from './convert';
+import { jsonString } from './json-text';
+
+export interface ByteColumn {
+  name: string;
+  type: ColumnType;
+  /** The column's string converter (convert.ts), which the byte writer falls back to. */
+  toJson: ToJson;
+}
+
+export interface RecordBytesOptions {
+  /** The `{"type":"RECORD","stream":…,"record":` prefix (serialize.ts recordPrefix). */
+  prefix: string;
+  jsonAsObject: boolean;
+  /** Fields the query selects after the columns (e.g. ctid): read by `fields`, not written. */
+  extraFields: number;
+}
+
+export interface RecordBytesEncoder {
+  /**
+   * Writes the RECORD line of the row at `src[start…]` (which must end with LF inside `src`)
+   * and returns the index after that LF.
+   */
+  encodeRow(src: Buffer, start: number, out: ByteOutput): number;
+  /** Sets the part after the record object: `version` and `time_extracted`, and the LF. */
+  setTail(version: number | undefined, timeExtracted: string): void;
+  /**
+   * The last encoded row's fields as the string path gives them (escapes decoded, null for
+   * NULL), each decoded only when read. The same array for every row.
+   */
+  readonly fields: ReadonlyArray<string | null>;
+  /** Field `k` of the last encoded row, decoded as the string path gives it. */
+  field(k: number): string | null;
+}
+
+const TAB = 0x09;
+const LF = 0x0a;
+const BACKSLASH = 0x5c;
+const UPPER_N = 0x4e;
+const NULL = Buffer.from('null');
+
+export function recordBytesEncoder(columns: ReadonlyArray<ByteColumn>, options: RecordBytesOptions): RecordBytesEncoder {
+  const count = columns.length;
+  const width = count + options.extraFields;
+  const head = Buffer.from(options.prefix + '{' + (count > 0 ? jsonString(columns[0].name) + ':' : ''));
+  const keys = columns.map((column) => Buffer.from(',' + jsonString(column.name) + ':'));
+  const writers: ByteWriter[] = columns.map((column) => byteWriter(column.type, column.toJson, options.jsonAsObject));
+  const fixedBytes = head.length + keys.reduce((sum, key) => sum + key.length, 0) + 16 * width;
+  const starts = new Int32Array(width);
+  const ends = new Int32Array(width);
+  let tail = Buffer.alloc(0);
+  let row: Buffer = tail;
+
+  const field = (k: number): string | null => decodeCopyField(row.toString('utf8', starts[k], ends[k]));
+  const fields: Array<string | null> = new Array(width).fill(null);
+  for (let k = 0; k < width; k += 1) {
+    Object.defineProperty(fields, k, { get: () => field(k), enumerable: true });
+  }
+
+  const wrongWidth = (src: Buffer, start: number): never => {
+    let end = src.indexOf(LF, start);
+    if (end === -1) end = src.length;
+    splitCopyLine(src.toString('utf8', start, end), [], width);
+    throw new SyncError('COPY_FORMAT', `a COPY row does not have the ${width} field(s) expected`);
+  };
+
+  const encodeRow = (src: Buffer, start: number, out: ByteOutput): number => {
+    if (width === 0) wrongWidth(src, start);
+    let i = start;
+    for (let k = 0; k < width; k += 1) {
+      starts[k] = i;
+      let c = src[i];
+      while (c !== TAB && c !== LF) c = src[++i];
+      ends[k] = i;
+      if ((c === LF) !== (k === width - 1)) wrongWidth(src, start);
+      i += 1;
+    }
+    row = src;
+    out.ensure(2 * (i - start) + fixedBytes + tail.length);
+    out.bytes(head);
+    for (let k = 0; k < count; k += 1) {
+      if (k > 0) out.bytes(keys[k]);
+      const s = starts[k];
+      const e = ends[k];
+      if (e - s === 2 && src[s] === BACKSLASH && src[s + 1] === UPPER_N) out.bytes(NULL);
+      else writers[k](src, s, e, out);
+    }
+    out.bytes(tail);
+    return i;
+  };
+
+  return {
+    encodeRow,
+    setTail(version, timeExtracted) {
+      tail = Buffer.from('}' + (version === undefined ? '' : ',"version":' + version) + ',"time_extracted":"' + timeExtracted + '"}\n');
+    },
+    fields,
+    field,
+  };
+}
