@@ -26,8 +26,12 @@ beforeAll(async () => {
      INSERT INTO S.grows VALUES (1, 'one');
      CREATE TABLE S.a (id int PRIMARY KEY, v text);
      CREATE TABLE S.b (id int PRIMARY KEY, v text);
-     INSERT INTO S.a VALUES (1, 'a1'); INSERT INTO S.b VALUES (1, 'b1');`,
-    ['trunc', 'toast_default', 'toast_full', 'events', 'grows', 'a', 'b'],
+     INSERT INTO S.a VALUES (1, 'a1'); INSERT INTO S.b VALUES (1, 'b1');
+     CREATE TABLE S.rekey (id int PRIMARY KEY, v text);
+     CREATE TABLE S.rekey_full (id int PRIMARY KEY, v text);
+     ALTER TABLE S.rekey_full REPLICA IDENTITY FULL;
+     INSERT INTO S.rekey VALUES (1, 'one'), (2, 'two'); INSERT INTO S.rekey_full VALUES (1, 'one'), (2, 'two');`,
+    ['trunc', 'toast_default', 'toast_full', 'events', 'grows', 'a', 'b', 'rekey', 'rekey_full'],
   );
 });
 
@@ -121,4 +125,24 @@ test('several tables in one pass; a table added later is snapshotted alone', asy
   expect(records(run3, id('b')).map(strip)).toEqual([{ id: 3, v: 'b3' }]);
   expect(byType(run3.messages, 'ACTIVATE_VERSION')).toEqual([]);
   expect(state3.bookmarks[id('a')].lsn).toBe(state3.bookmarks[id('b')].lsn);
+});
+
+test('an UPDATE that changes the primary key: a delete of the old key, then the new row', async () => {
+  const state1 = expectOk(await f.run(['rekey', 'rekey_full']));
+  await exec(`UPDATE S.rekey SET id = 10 WHERE id = 1; UPDATE S.rekey SET v = 'TWO' WHERE id = 2;
+              UPDATE S.rekey_full SET id = 10 WHERE id = 1; UPDATE S.rekey_full SET v = 'TWO' WHERE id = 2`);
+  const run = await f.run(['rekey', 'rekey_full'], state1);
+  expectOk(run);
+  expectValidSingerLines(run.stdout);
+  const shape = (r: Record<string, any>) => ({ ...strip(r), deleted: r._sdc_deleted_at !== null });
+  expect(records(run, id('rekey')).map(shape)).toEqual([
+    { id: 1, deleted: true },
+    { id: 10, v: 'one', deleted: false },
+    { id: 2, v: 'TWO', deleted: false },
+  ]);
+  expect(records(run, id('rekey_full')).map(shape)).toEqual([
+    { id: 1, v: 'one', deleted: true },
+    { id: 10, v: 'one', deleted: false },
+    { id: 2, v: 'TWO', deleted: false },
+  ]);
 });

@@ -7,6 +7,8 @@
  *   IDENTITY FULL, and otherwise left out of the record — never written as null.
  * - DELETE: the replica identity columns (REPLICA IDENTITY FULL: the whole old row) that are
  *   selected, plus `_sdc_deleted_at`.
+ * - An UPDATE that changes the key: the old key is gone, so it becomes a DELETE of the old key
+ *   followed by the new row (`keyChanged` tells the caller).
  * `_sdc_lsn` is on every record.
  */
 import type { ColumnInfo } from '../../discovery/types';
@@ -28,6 +30,8 @@ export interface ChangeEncoder {
   upsert(tuple: readonly TupleValue[], old: readonly TupleValue[] | undefined, lsn: number): string;
   /** DELETE record body; `full`: the old tuple is the whole row (REPLICA IDENTITY FULL). */
   delete(tuple: readonly TupleValue[], full: boolean, lsn: number, deletedAt: string): string;
+  /** Whether an UPDATE's old tuple (K or O) holds other key values than its new tuple. */
+  keyChanged(old: readonly TupleValue[], tuple: readonly TupleValue[]): boolean;
 }
 
 /**
@@ -39,6 +43,8 @@ export function changeEncoder(
   columns: ReadonlyMap<string, ColumnInfo>,
   jsonAsObject: boolean,
   onWarning: (column: string, reason: string) => void,
+  /** The stream's key properties; the Relation's replica identity flags when empty. */
+  keyProperties: readonly string[] = [],
 ): ChangeEncoder {
   const fields: EncodedField[] = [];
   relation.columns.forEach((column, index) => {
@@ -51,6 +57,10 @@ export function changeEncoder(
       isKey: column.isKey,
     });
   });
+  // Under REPLICA IDENTITY FULL every column is flagged as key, so the stream's own key decides.
+  const isStreamKey = (column: { name: string; isKey: boolean }) =>
+    keyProperties.length > 0 ? keyProperties.includes(column.name) : column.isKey;
+  const keyIndexes = relation.columns.flatMap((column, index) => (isStreamKey(column) ? [index] : []));
   const lsnKey = JSON.stringify(SDC_LSN) + ':';
   const deletedKey = JSON.stringify(SDC_DELETED_AT) + ':';
 
@@ -72,6 +82,10 @@ export function changeEncoder(
     },
     delete(tuple, full, lsn, deletedAt) {
       return '{' + body(tuple, undefined, (f) => full || f.isKey) + lsnKey + lsn + ',' + deletedKey + '"' + deletedAt + '"}';
+    },
+    keyChanged(old, tuple) {
+      // An unchanged TOASTed key ('u', undefined) is the same key.
+      return keyIndexes.some((i) => tuple[i] !== undefined && old[i] !== tuple[i]);
     },
   };
 }

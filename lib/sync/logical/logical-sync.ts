@@ -116,6 +116,10 @@ class Pass {
     if (message.tag === 'Insert' || message.tag === 'Update') {
       const target = this.target(message.relationId, txn);
       if (!target) return;
+      if (message.tag === 'Update' && message.oldTuple && target.encoder.keyChanged(message.oldTuple, message.newTuple)) {
+        txn.deletedAt ??= pgTimestampToIso(txn.commitTime);
+        await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.deletedAt), txn);
+      }
       const old = message.tag === 'Update' && message.oldKind === 'O' ? message.oldTuple : undefined;
       await this.record(target, target.encoder.upsert(message.newTuple, old, lsn), txn);
     } else if (message.tag === 'Delete') {

@@ -78,9 +78,10 @@ export class StreamCursor {
         await onNewSchema(this.schemaLine(ctx.config.json_as_object));
       }
     }
-    return changeEncoder(relation, this.columns, ctx.config.json_as_object, (column, reason) => {
+    const onWarning = (column: string, reason: string) => {
       const key = `${column}: ${reason}`;
       this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
-    });
+    };
+    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties);
   }
 }
