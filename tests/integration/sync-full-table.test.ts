@@ -181,6 +181,36 @@ test('a table dropped after the run started: exit 1 naming the stream; the finis
   expect(state?.bookmarks[`${SCHEMA}-items`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
 });
 
+test('SELECT revoked after the run started: exit 1 naming the stream; the finished stream keeps its STATE', async () => {
+  await sql.unsafe(`
+    CREATE TABLE ${SCHEMA}.zz_revoked (id int PRIMARY KEY); INSERT INTO ${SCHEMA}.zz_revoked VALUES (1);
+    GRANT USAGE ON SCHEMA ${SCHEMA} TO tap_reader;
+    GRANT SELECT ON ${SCHEMA}.items, ${SCHEMA}.zz_revoked TO tap_reader;
+  `);
+  const readerConfig = { ...config, user: 'tap_reader' };
+  const streams = select(await discover(readerConfig), {
+    [`${SCHEMA}-items`]: { 'replication-method': 'FULL_TABLE' },
+    [`${SCHEMA}-zz_revoked`]: { 'replication-method': 'FULL_TABLE' },
+  });
+  const run = await runTap([], {
+    config: readerConfig,
+    catalog: streams,
+    onSpawn: (child) => {
+      let done = false;
+      child.stdout?.on('data', () => {
+        if (done) return;
+        done = true;
+        sql.unsafe(`REVOKE SELECT ON ${SCHEMA}.zz_revoked FROM tap_reader`).catch(() => undefined);
+      });
+    },
+  });
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(new RegExp(`${SCHEMA}-zz_revoked.*permission denied`));
+  const state = lastState(run.messages);
+  expect(state?.bookmarks[`${SCHEMA}-items`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
+  expect(state?.currently_syncing).toBe(`${SCHEMA}-zz_revoked`);
+});
+
 test('a view is read in full every time', async () => {
   const run = await runTap([], { config, catalog: select(catalog, { [`${SCHEMA}-items_view`]: {} }) });
   expect(run.code).toBe(0);
