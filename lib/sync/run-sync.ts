@@ -41,6 +41,13 @@ function streamFailure(streamName: string, error: unknown): unknown {
   return new SyncError('STREAM_FAILED', `${streamName} failed: ${describeError(error)}; the last STATE written resumes it`);
 }
 
+/** Between streams: after SIGTERM/SIGINT, write the state reached and stop. */
+async function stopIfAborted(ctx: RunContext, emitter: StateEmitter): Promise<void> {
+  if (!ctx.signal.aborted) return;
+  await emitter.emit();
+  throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
+}
+
 /** The LOG_BASED set-up is checked before any output; returns the slot's confirmed position. */
 async function checkLogical(ctx: RunContext, plans: StreamPlan[]): Promise<bigint | undefined> {
   if (plans.length === 0) return undefined;
@@ -79,10 +86,7 @@ export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput
   const confirmable: bigint[] = [];
   const schemaSent = new Set<string>();
   for (const [index, plan] of plans.entries()) {
-    if (ctx.signal.aborted) {
-      await emitter.emit();
-      throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
-    }
+    await stopIfAborted(ctx, emitter);
     const { bookmark, reset } = startingBookmark(emitter.current, plan.tapStreamId, plan.method, plan.replicationKey);
     if (reset) ctx.log.info(`${plan.tapStreamId}: bookmark reset (${reset})`);
     if (plan.method === 'LOG_BASED') {
@@ -110,10 +114,7 @@ export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput
     await ctx.writer.flush();
   }
   if (logicalPlans.length > 0) {
-    if (ctx.signal.aborted) {
-      await emitter.emit();
-      throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
-    }
+    await stopIfAborted(ctx, emitter);
     try {
       await syncLogical(ctx, logicalPlans, emitter, minLsn(confirmable) ?? 0n, schemaSent);
     } catch (error) {

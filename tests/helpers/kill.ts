@@ -10,3 +10,10 @@ export function killAfterBytes(bytes: number): (child: ChildProcess) => void {
     });
   };
 }
+
+/** An onSpawn hook that runs `action` once, when the tap's first stdout bytes arrive. */
+export function onFirstOutput(action: (child: ChildProcess) => void): (child: ChildProcess) => void {
+  return (child) => {
+    child.stdout?.once('data', () => action(child));
+  };
+}

@@ -3,7 +3,7 @@ import { discover, select, type Catalog } from '../helpers/catalog';
 import { adminSql, testConfig } from '../helpers/db';
 import { byType, expectValidSingerLines, lastState } from '../helpers/messages';
 import { runTap, type TapRun } from '../helpers/run-tap';
-import { killAfterBytes } from '../helpers/kill';
+import { killAfterBytes, onFirstOutput } from '../helpers/kill';
 
 const SCHEMA = 'sync_ft';
 const ROWS = 60_000;
@@ -134,16 +134,11 @@ test('a lost connection: exit 1, one error line, and the last STATE resumes', as
   const run = await runTap([], {
     config,
     catalog: bulky,
-    onSpawn: (child) => {
-      let done = false;
-      child.stdout?.on('data', () => {
-        if (done) return;
-        done = true;
-        child.stdout?.pause();
-        sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tap-postgres-ts' AND query LIKE 'COPY%'`
-          .then(() => child.stdout?.resume(), () => child.stdout?.resume());
-      });
-    },
+    onSpawn: onFirstOutput((child) => {
+      child.stdout?.pause();
+      sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tap-postgres-ts' AND query LIKE 'COPY%'`
+        .then(() => child.stdout?.resume(), () => child.stdout?.resume());
+    }),
   });
   expect(run.code).toBe(1);
   expect(run.stderr.trim().split('\n').filter((l) => /ERROR/.test(l))).toHaveLength(1);
@@ -165,14 +160,8 @@ test('a table dropped after the run started: exit 1 naming the stream; the finis
   const run = await runTap([], {
     config,
     catalog: withDoomed,
-    onSpawn: (child) => {
-      let done = false;
-      child.stdout?.on('data', () => {
-        if (done) return;
-        done = true;
-        sql.unsafe(`DROP TABLE ${SCHEMA}.zz_doomed`).catch(() => undefined);
-      });
-    },
+    // postgres.js queries are lazy: .catch() makes this one run.
+    onSpawn: onFirstOutput(() => sql.unsafe(`DROP TABLE ${SCHEMA}.zz_doomed`).catch(() => undefined)),
   });
   expect(run.code).toBe(1);
   expect(run.stderr).toContain(`${SCHEMA}-zz_doomed`);
@@ -195,14 +184,7 @@ test('SELECT revoked after the run started: exit 1 naming the stream; the finish
   const run = await runTap([], {
     config: readerConfig,
     catalog: streams,
-    onSpawn: (child) => {
-      let done = false;
-      child.stdout?.on('data', () => {
-        if (done) return;
-        done = true;
-        sql.unsafe(`REVOKE SELECT ON ${SCHEMA}.zz_revoked FROM tap_reader`).catch(() => undefined);
-      });
-    },
+    onSpawn: onFirstOutput(() => sql.unsafe(`REVOKE SELECT ON ${SCHEMA}.zz_revoked FROM tap_reader`).catch(() => undefined)),
   });
   expect(run.code).toBe(1);
   expect(run.stderr).toMatch(new RegExp(`${SCHEMA}-zz_revoked.*permission denied`));
@@ -222,9 +204,7 @@ test('the reader closing the pipe (EPIPE): quiet non-zero exit, no stack trace',
   const run = await runTap([], {
     config,
     catalog: itemsOnly(),
-    onSpawn: (child) => {
-      child.stdout?.once('data', () => child.stdout?.destroy());
-    },
+    onSpawn: onFirstOutput((child) => child.stdout?.destroy()),
   });
   expect(run.code).not.toBe(0);
   expect(run.code).not.toBeNull();
