@@ -15,7 +15,7 @@ import { copyLines, splitCopyLine } from '../values/copy-text';
 import { columnConverter } from '../values/convert';
 import { recordEncoder } from '../values/record-encoder';
 import { ByteOutput } from '../values/byte-output';
-import { recordBytesEncoder, type ByteColumn, type RecordBytesEncoder } from '../values/record-bytes';
+import { copyFieldAt, recordBytesEncoder, type ByteColumn, type RecordBytesEncoder } from '../values/record-bytes';
 import type { Readable } from 'node:stream';
 import { copyBatches, releaseCopyStream } from './stream-io';
 
@@ -30,14 +30,27 @@ export interface CopyReadOptions {
    * entries are null); otherwise each field is decoded when read, which costs more per row.
    */
   onRowFields?: readonly number[];
+  /**
+   * The resume position: field `field` of the last row written, as the string path decodes it
+   * (null for NULL), goes to `onValue` before every checkpoint, after every batch of rows and
+   * when reading fails — not per row, so nothing is decoded or allocated per row.
+   */
+  position?: PositionOptions;
   /** Runs after every `state_interval` records. */
   checkpoint: () => void | Promise<void>;
+}
+
+export interface PositionOptions {
+  field: number;
+  onValue: (text: string | null) => void;
 }
 
 export interface CopyReadResult {
   records: number;
   /** Warning counts by `column: reason` (NaN, Infinity, …). */
   warnings: Map<string, number>;
+  /** Rows whose `position` field was NULL (0 without `position`). */
+  positionNulls: number;
 }
 
 export async function copyToRecords(
@@ -55,14 +68,14 @@ export async function copyToRecords(
       warnings.set(key, (warnings.get(key) ?? 0) + 1);
     }),
   }));
-  const counts = { records: 0 };
+  const counts = { records: 0, positionNulls: 0 };
   try {
     if (ctx.writer.writeBytes) await writeRecordBytes(ctx, plan, source, columns, options, counts);
     else await writeRecords(ctx, plan, source, recordEncoder(columns), options, counts);
   } finally {
     releaseCopyStream(source);
   }
-  return { records: counts.records, warnings };
+  return { records: counts.records, warnings, positionNulls: counts.positionNulls };
 }
 
 /** The string path (writers without `writeBytes`, e.g. the memory writer). */
@@ -72,30 +85,53 @@ async function writeRecords(
   source: Readable,
   encode: (fields: ReadonlyArray<string | null>) => string,
   options: CopyReadOptions,
-  counts: { records: number },
+  counts: Counts,
 ): Promise<void> {
   const prefix = recordPrefix(plan.stream);
   const width = plan.columns.length + options.extraFields;
   const fields: Array<string | null> = new Array(width);
   const interval = ctx.config.state_interval;
   let sinceCheckpoint = 0;
-  for await (const lines of copyLines(source)) {
-    if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
-    const timeExtracted = ctx.now().toISOString();
-    for (const line of lines) {
-      splitCopyLine(line, fields, width);
-      const pending = ctx.writer.write(recordLine(prefix, encode(fields), options.version, timeExtracted));
-      if (pending) await pending;
-      options.onRow?.(fields);
-      counts.records += 1;
-      sinceCheckpoint += 1;
-      if (sinceCheckpoint >= interval) {
-        sinceCheckpoint = 0;
-        const done = options.checkpoint();
-        if (done) await done;
+  const position = options.position;
+  let written = false;
+  let last: string | null = null;
+  const reportPosition = () => {
+    if (written) position?.onValue(last);
+    written = false;
+  };
+  try {
+    for await (const lines of copyLines(source)) {
+      if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
+      const timeExtracted = ctx.now().toISOString();
+      for (const line of lines) {
+        splitCopyLine(line, fields, width);
+        const pending = ctx.writer.write(recordLine(prefix, encode(fields), options.version, timeExtracted));
+        if (pending) await pending;
+        options.onRow?.(fields);
+        if (position) {
+          last = fields[position.field];
+          written = true;
+          if (last === null) counts.positionNulls += 1;
+        }
+        counts.records += 1;
+        sinceCheckpoint += 1;
+        if (sinceCheckpoint >= interval) {
+          sinceCheckpoint = 0;
+          reportPosition();
+          const done = options.checkpoint();
+          if (done) await done;
+        }
       }
+      reportPosition();
     }
+  } finally {
+    reportPosition();
   }
+}
+
+interface Counts {
+  records: number;
+  positionNulls: number;
 }
 
 const LF = 0x0a;
@@ -126,7 +162,7 @@ async function writeRecordBytes(
   source: Readable,
   columns: ByteColumn[],
   options: CopyReadOptions,
-  counts: { records: number },
+  counts: Counts,
 ): Promise<void> {
   const writeBytes = (ctx.writer.writeBytes as (data: Uint8Array) => void | Promise<void>).bind(ctx.writer);
   const encoder = recordBytesEncoder(columns, {
@@ -147,25 +183,43 @@ async function writeRecordBytes(
   const interval = ctx.config.state_interval;
   let sinceCheckpoint = 0;
   const onRow = rowCallback(encoder, options);
+  const position = options.position;
+  const positionField = position ? position.field : -1;
   const encodeBatch = async (chunk: Buffer, end: number): Promise<void> => {
     if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
     encoder.setTail(options.version, ctx.now().toISOString());
     const lastLine = chunk.lastIndexOf(LF, end - 2) + 1;
     const rowsEnd = isEndMarker(chunk, lastLine, end) ? lastLine : end;
+    // Start of the last row written in this batch: its position field is decoded only when reported.
+    let lastRow = -1;
+    const reportPosition = () => {
+      if (lastRow !== -1) position?.onValue(copyFieldAt(chunk, lastRow, positionField));
+      lastRow = -1;
+    };
     let i = 0;
-    while (i < rowsEnd) {
-      i = encoder.encodeRow(chunk, i, out);
-      onRow?.();
-      counts.records += 1;
-      sinceCheckpoint += 1;
-      if (sinceCheckpoint >= interval) {
-        sinceCheckpoint = 0;
-        await sendOutput();
-        const done = options.checkpoint();
-        if (done) await done;
+    try {
+      while (i < rowsEnd) {
+        const rowStart = i;
+        i = encoder.encodeRow(chunk, i, out);
+        onRow?.();
+        if (positionField !== -1) {
+          lastRow = rowStart;
+          if (encoder.isNull(positionField)) counts.positionNulls += 1;
+        }
+        counts.records += 1;
+        sinceCheckpoint += 1;
+        if (sinceCheckpoint >= interval) {
+          sinceCheckpoint = 0;
+          await sendOutput();
+          reportPosition();
+          const done = options.checkpoint();
+          if (done) await done;
+        }
       }
+      await sendOutput();
+    } finally {
+      reportPosition();
     }
-    await sendOutput();
   };
 
   let carry: Buffer | undefined;

@@ -66,8 +66,8 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
     result = await copyToRecords(ctx, plan, await readCopy(query), {
       version,
       extraFields: heap.resumable ? 1 : 0,
-      onRow: heap.resumable ? (fields) => { page = ctidPage(fields[ctidIndex]); } : undefined,
-      onRowFields: [ctidIndex],
+      // The page of the last row written, read before each STATE (not per row).
+      position: heap.resumable ? { field: ctidIndex, onValue: (ctid) => { page = ctidPage(ctid); } } : undefined,
       checkpoint,
     });
   } catch (error) {

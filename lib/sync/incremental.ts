@@ -32,7 +32,6 @@ export async function syncIncremental(ctx: RunContext, plan: StreamPlan, state: 
   const keyToJson = columnConverter(plan.columns[keyIndex].type, { jsonAsObject: false }, () => undefined);
   const version = start.version ?? ctx.now().getTime();
   let value = start.replication_key_value ?? undefined;
-  let nullKeys = 0;
   const checkpoint = () => {
     const bookmark: Bookmark = { last_replication_method: 'INCREMENTAL', version, replication_key: key };
     if (value !== undefined) bookmark.replication_key_value = value;
@@ -46,10 +45,6 @@ export async function syncIncremental(ctx: RunContext, plan: StreamPlan, state: 
   const session = await ctx.sql.reserve();
   let result;
   let lastKeyText: string | null = null;
-  const noteRow = (fields: ReadonlyArray<string | null>) => {
-    lastKeyText = fields[keyIndex];
-    if (lastKeyText === null) nullKeys += 1;
-  };
   const updateValue = () => {
     if (lastKeyText !== null) value = bookmarkValue(keyToJson(lastKeyText));
   };
@@ -60,8 +55,8 @@ export async function syncIncremental(ctx: RunContext, plan: StreamPlan, state: 
     result = await copyToRecords(ctx, plan, await readCopy(incrementalRows(session, plan, key, hasBookmark)), {
       version,
       extraFields: 0,
-      onRow: noteRow,
-      onRowFields: [keyIndex],
+      // The key of the last row written, read before each STATE (not per row).
+      position: { field: keyIndex, onValue: (text) => { lastKeyText = text; } },
       checkpoint: () => {
         updateValue();
         return checkpoint();
@@ -75,6 +70,7 @@ export async function syncIncremental(ctx: RunContext, plan: StreamPlan, state: 
     session.release();
   }
   updateValue();
+  const nullKeys = result.positionNulls;
   logWarnings(ctx, plan, result.warnings);
   if (nullKeys > 0) {
     ctx.log.warn(`${id}: ${nullKeys} row(s) with a NULL ${key} were emitted; later INCREMENTAL syncs cannot see changes to them`);

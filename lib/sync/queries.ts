@@ -50,12 +50,17 @@ export function fullTablePlain(sql: AnySql, plan: StreamPlan) {
  * Rows whose replication key is >= the bookmark, in key order. The bookmark is a JSON object
  * `{key: value}` in the session setting; json_populate_record casts it to the column's own type
  * (timestamps to the microsecond, numerics exactly, text in the column's collation).
- * Without a bookmark every row comes, NULL keys first.
+ * Without a bookmark every row comes, NULL keys first. When the key column is NOT NULL that is
+ * plain `ORDER BY key` (the same order), which a btree index on the key serves as it is: rows
+ * stream from the first one, where `NULLS FIRST` would make the server sort the whole table
+ * before sending any (the planner still chooses a sort when that is cheaper).
  */
 export function incrementalRows(sql: AnySql, plan: StreamPlan, key: string, hasBookmark: boolean) {
   const k = identifier(sql, key);
   if (!hasBookmark) {
-    return sql`COPY (SELECT ${columns(sql, plan)} FROM ${table(sql, plan)} ORDER BY ${k} ASC NULLS FIRST) TO STDOUT`;
+    const keyNotNull = plan.columns.some((column) => column.name === key && column.notNull);
+    const nulls = sql.unsafe(keyNotNull ? '' : ' NULLS FIRST');
+    return sql`COPY (SELECT ${columns(sql, plan)} FROM ${table(sql, plan)} ORDER BY ${k} ASC${nulls}) TO STDOUT`;
   }
   const bound = sql`(json_populate_record(NULL::${table(sql, plan)}, current_setting(${sql.unsafe(`'${BOOKMARK_SETTING}'`)})::json)).${k}`;
   return sql`COPY (SELECT ${columns(sql, plan)} FROM ${table(sql, plan)} WHERE ${k} >= ${bound} ORDER BY ${k} ASC) TO STDOUT`;

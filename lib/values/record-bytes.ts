@@ -44,6 +44,8 @@ export interface RecordBytesEncoder {
   readonly fields: ReadonlyArray<string | null>;
   /** Field `k` of the last encoded row, decoded as the string path gives it. */
   field(k: number): string | null;
+  /** Whether field `k` of the last encoded row is NULL (`\N`). */
+  isNull(k: number): boolean;
 }
 
 const TAB = 0x09;
@@ -109,5 +111,18 @@ export function recordBytesEncoder(columns: ReadonlyArray<ByteColumn>, options: 
     },
     fields,
     field,
+    isNull: (k) => ends[k] - starts[k] === 2 && row[starts[k]] === BACKSLASH && row[starts[k] + 1] === UPPER_N,
   };
+}
+
+/**
+ * Field `k` of the COPY text row starting at `src[rowStart]` (which has at least k + 1 fields),
+ * decoded as the string path gives it (null for NULL).
+ */
+export function copyFieldAt(src: Buffer, rowStart: number, k: number): string | null {
+  let start = rowStart;
+  for (let n = 0; n < k; n += 1) start = src.indexOf(TAB, start) + 1;
+  let end = start;
+  while (src[end] !== TAB && src[end] !== LF && end < src.length) end += 1;
+  return decodeCopyField(src.toString('utf8', start, end));
 }

@@ -77,6 +77,9 @@ function planFor(relation: RelationInfo): StreamPlan {
 interface PathResult {
   output: string;
   rows: string[];
+  /** The position reported before each checkpoint, and at the end. */
+  positions: Array<string | null>;
+  positionNulls: number;
   records: number;
   warnings: Array<[string, number]>;
 }
@@ -98,19 +101,27 @@ async function runPath(
     now: () => new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678)),
   };
   const rows: string[] = [];
+  const positions: Array<string | null> = [];
   let checkpoints = 0;
+  let position: string | null | undefined;
   const ctidIndex = plan.columns.length;
   const options: CopyReadOptions = {
     version: 1700000000000,
     extraFields: byPage ? 1 : 0,
     onRow: (fields) => rows.push(JSON.stringify(byPage ? [fields[0], fields[ctidIndex]] : Array.from(fields))),
     onRowFields: onRowFields && byPage ? [0, ctidIndex] : undefined,
-    checkpoint: () => ctx.writer.write(`{"type":"STATE","value":${(checkpoints += 1)}}`),
+    // The ctid, else the last column (NULL in some rows): what a STATE would hold at each checkpoint.
+    position: { field: byPage ? ctidIndex : plan.columns.length - 1, onValue: (text) => { position = text; } },
+    checkpoint: () => {
+      positions.push(position === undefined ? 'none' : position);
+      return ctx.writer.write(`{"type":"STATE","value":${(checkpoints += 1)}}`);
+    },
   };
   const query = byPage ? fullTableFromPage(sql, plan, 0) : fullTablePlain(sql, plan);
   const result = await copyToRecords(ctx, plan, await readCopy(query), options);
   await ctx.writer.flush();
-  return { rows, records: result.records, warnings: [...result.warnings].sort() };
+  positions.push(position === undefined ? 'none' : position);
+  return { rows, positions, positionNulls: result.positionNulls, records: result.records, warnings: [...result.warnings].sort() };
 }
 
 async function bothPaths(relation: RelationInfo, jsonAsObject: boolean, byPage: boolean) {
@@ -149,7 +160,8 @@ beforeAll(async () => {
   } finally {
     await admin.end();
   }
-  sql = connect(loadConfig([testConfig()], {}));
+  // Its own application_name: sync-full-table.test.ts ends the tap's COPY backends while it runs.
+  sql = connect(loadConfig([testConfig({ application_name: 'tap-fast-path-test' })], {}));
   relations = await introspect(sql, { filter_schemas: ['tap_fixture', EXTRA_SCHEMA] });
 });
 
@@ -173,6 +185,13 @@ describe.each([false, true])('json_as_object %s', (jsonAsObject) => {
       expect(firstDifference(where, lazy.output, plain.output)).toBeUndefined();
       expect(fast.rows).toEqual(plain.rows);
       expect(lazy.rows).toEqual(plain.rows);
+      expect(fast.positions).toEqual(plain.positions);
+      expect(lazy.positions).toEqual(plain.positions);
+      expect(fast.positionNulls).toBe(plain.positionNulls);
+      // The position at the end is the last row's field, and the NULL count is the rows' own.
+      const last = (row: string): unknown => (JSON.parse(row) as unknown[]).slice(-1)[0];
+      if (plain.records > 0) expect(plain.positions[plain.positions.length - 1]).toBe(last(plain.rows[plain.rows.length - 1]));
+      expect(plain.positionNulls).toBe(plain.rows.filter((row) => last(row) === null).length);
       expect(fast.records).toBe(plain.records);
       expect(fast.warnings).toEqual(plain.warnings);
       compared += plain.records;

@@ -131,12 +131,14 @@ test('a lost connection: exit 1, one error line, and the last STATE resumes', as
   `);
   const stream = `${SCHEMA}-bulky`;
   const bulky = select(await discover(config), { [stream]: {} });
+  // Its own application_name, so only this tap's COPY is cut (other test files run in parallel).
+  const appName = 'tap-lost-connection-test';
   const run = await runTap([], {
-    config,
+    config: { ...config, application_name: appName },
     catalog: bulky,
     onSpawn: onFirstOutput((child) => {
       child.stdout?.pause();
-      sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tap-postgres-ts' AND query LIKE 'COPY%'`
+      sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${appName} AND query LIKE 'COPY%'`
         .then(() => child.stdout?.resume(), () => child.stdout?.resume());
     }),
   });
