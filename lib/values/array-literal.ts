@@ -5,12 +5,12 @@
  * (`;` for box). One pass over the text, no intermediate arrays.
  */
 import type { ToJson } from './convert';
+import { readQuoted } from './quoted-token';
 
 const LEFT_BRACE = 0x7b;
 const RIGHT_BRACE = 0x7d;
 const LEFT_BRACKET = 0x5b;
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 /** array_out prints NULL elements as an unquoted `NULL` (array_in accepts any case). */
 function isNullWord(raw: string): boolean {
@@ -35,23 +35,9 @@ export function arrayConverter(element: ToJson, delimiter: string): ToJson {
         out += ',';
         i += 1;
       } else if (code === QUOTE) {
-        let value = '';
-        let segment = i + 1;
-        let j = segment;
-        while (j < length) {
-          const c = text.charCodeAt(j);
-          if (c === QUOTE) break;
-          if (c === BACKSLASH) {
-            value += text.slice(segment, j);
-            segment = j + 1;
-            j += 2;
-          } else {
-            j += 1;
-          }
-        }
-        value += text.slice(segment, j);
+        const [value, next] = readQuoted(text, i);
         out += element(value);
-        i = j + 1;
+        i = next;
       } else {
         let j = i + 1;
         while (j < length) {

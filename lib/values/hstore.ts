@@ -4,31 +4,12 @@
  * Unquoted keys/values (accepted by hstore_in, never printed by hstore_out) are read too.
  */
 import { jsonString } from './json-text';
+import { readQuoted } from './quoted-token';
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const SPACE = 0x20;
 const COMMA = 0x2c;
 const EQUALS = 0x3d;
-
-/** The unescaped contents of the quoted token at `start` and the index after its closing quote. */
-function readQuoted(text: string, start: number): [string, number] {
-  let value = '';
-  let segment = start + 1;
-  let i = segment;
-  while (i < text.length) {
-    const code = text.charCodeAt(i);
-    if (code === QUOTE) break;
-    if (code === BACKSLASH) {
-      value += text.slice(segment, i);
-      segment = i + 1;
-      i += 2;
-    } else {
-      i += 1;
-    }
-  }
-  return [value + text.slice(segment, i), i + 1];
-}
 
 /** An unquoted token ends at `=>` (keys) or at a comma or space (values). */
 function readBare(text: string, start: number, isKey: boolean): [string, number] {
