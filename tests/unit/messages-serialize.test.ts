@@ -34,7 +34,7 @@ describe('Singer message serialisers', () => {
     const lines = [
       schemaMessage('public-t', schema, ['id'], []),
       recordLine(recordPrefix('public-t'), '{"id":1,"name":"a\\nb"}', 3, new Date(0).toISOString()),
-      stateMessage({ bookmarks: {} }),
+      stateMessage({ currently_syncing: null, bookmarks: {} }),
       activateVersionMessage('public-t', 3),
     ];
     for (const line of lines) {

@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
-import { parse } from 'yaml';
 import { arrayDefinition, columnSchema, tableSchema } from '../../lib/discovery/type-map';
 import type { ColumnInfo, ColumnType, ValueKind } from '../../lib/discovery/types';
-
-const SINGER_CATALOG = '/work/shared/spec/singer/SingerCatalog.yaml';
+import { contractErrors, contractValidators } from '../helpers/contract-schemas';
 
 function type(kind: ValueKind, extra: Partial<ColumnType> = {}): ColumnType {
   return { kind, isArray: false, sqlType: kind, baseTypeName: kind, delimiter: ',', ...extra };
@@ -93,26 +90,27 @@ describe('tableSchema', () => {
     expect(JSON.parse(JSON.stringify(schema)).properties.__proto__).toEqual({ type: ['null', 'string'] });
   });
 
-  test.each([TEXT, OBJECTS])('every kind, scalar and array, validates against SingerCatalog.yaml (%j)', (options) => {
+  test.each([TEXT, OBJECTS])('every kind, scalar and array, validates against schemas/singer/catalog.schema.json (%j)', (options) => {
     const columns: ColumnInfo[] = [];
     for (const kind of ALL_KINDS) {
       columns.push(column(kind, type(kind, kind === 'string' ? { maxLength: 4 } : {})));
       columns.push(column(`${kind}_not_null`, type(kind), true));
       columns.push(column(`${kind}_array`, type(kind, { isArray: true })));
     }
-    const catalog = { streams: [{ tap_stream_id: 's-t', stream: 's-t', schema: tableSchema(columns, options), key_properties: [] }] };
-    const validate = new Ajv({ strict: false, allErrors: true }).compile(parse(readFileSync(SINGER_CATALOG, 'utf8')));
-    expect(validate.errors ?? []).toEqual([]);
-    expect(validate(catalog)).toBe(true);
+    const { streamSchema: validate } = contractValidators();
+    const valid = validate(tableSchema(columns, options));
+    expect(contractErrors(validate)).toBe('');
+    expect(valid).toBe(true);
     // and the recursive definitions accept nested arrays with NULLs as JSON Schema
     const data = new Ajv({ strict: false, validateFormats: false }).compile(tableSchema(columns, options));
     expect(data({ integer_array: [[1, null], [2]], string_array: [['a'], null], timestamp_array: [['2024-01-01T00:00:00Z']] })).toBe(true);
     expect(data({ integer_array: [['x']] })).toBe(false);
   });
 
-  test('a schema with a fractional bound or multipleOf is rejected by SingerCatalog.yaml (the validator bites)', () => {
-    const validate = new Ajv({ strict: false }).compile(parse(readFileSync(SINGER_CATALOG, 'utf8')));
-    const bad = { streams: [{ tap_stream_id: 'a', stream: 'a', schema: { type: 'object', properties: { n: { type: ['number'], multipleOf: 0.01 } } } }] };
-    expect(validate(bad)).toBe(false);
+  test('a schema with a fractional bound or multipleOf is rejected by the stream schema contract (the validator bites)', () => {
+    const { streamSchema: validate } = contractValidators();
+    expect(validate({ type: 'object', properties: { n: { type: ['number'], multipleOf: 0.01 } } })).toBe(false);
+    expect(validate({ type: 'object', properties: { n: { type: ['number'], minimum: 0.5 } } })).toBe(false);
+    expect(validate({ type: 'object', properties: { n: { type: ['number'], minimum: 0 } } })).toBe(true);
   });
 });
