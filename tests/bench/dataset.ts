@@ -1,5 +1,5 @@
 /**
- * The benchmark databases: `bench` with ../shared/bench/dataset.sql (loaded with psql, skipped
+ * The benchmark databases: `bench` with tests/bench/dataset.sql (loaded with psql, skipped
  * when the marker table holds the file's sha256), and `bench_discovery` with 5,000 tables × 10
  * columns (created once, marker table likewise).
  */

@@ -18,7 +18,7 @@ import { countRecords, measure, median, type Command } from './measure';
 import { formatTable, type BenchRow } from './report';
 
 const ROOT = join(__dirname, '..', '..');
-const DATASET = join(ROOT, '..', 'shared', 'bench', 'dataset.sql');
+const DATASET = join(__dirname, 'dataset.sql');
 const TAP = join(ROOT, 'bin', 'tap-postgres-ts');
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 

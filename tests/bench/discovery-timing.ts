@@ -1,7 +1,7 @@
 /**
  * By-hand timing check (not a jest test): creates 5,000 tables × 10 columns in a scratch
  * database `tap_timing` and times `introspect` over them.
- *   npx ts-node --transpile-only -P tsconfig.json tests/integration/discovery-timing.ts postgresql://postgres@127.0.0.1:PORT/postgres
+ *   npx ts-node --transpile-only -P tsconfig.json tests/bench/discovery-timing.ts postgresql://postgres@127.0.0.1:PORT/postgres
  * The URL must name a superuser (or a role that may CREATE DATABASE) on a throw-away server.
  */
 import postgres from 'postgres';
@@ -64,5 +64,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`${String(error)}\n`);
-  process.exit(1);
+  process.exitCode = 1;
 });
