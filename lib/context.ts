@@ -1,5 +1,6 @@
 /**
- * One context per run, built by the CLI and passed down (DESIGN §1: no module-level state).
+ * One context per run, built by the CLI and passed down: no module keeps state of its own, so
+ * two runs in one process (the tests) cannot see each other.
  */
 import type { Sql } from 'postgres';
 import type { TapConfig } from './config/types';

@@ -1,6 +1,6 @@
 /**
  * The tap's one error hierarchy. Every error the tap raises on purpose carries a stable `code`
- * and the exit code it maps to (DESIGN §3): 2 for bad input found before any record is written,
+ * and the exit code it maps to: 2 for bad input found before any record is written,
  * 1 for a failure during the sync. Messages say what is wrong and what to do; they never hold a
  * secret (values of secret config keys are redacted before they reach an error).
  */

@@ -1,4 +1,4 @@
-/** Singer catalog shapes (DESIGN §3), as read from and written to catalog files. */
+/** Singer catalog shapes, as read from and written to catalog files (contract: schemas/singer). */
 export type JsonSchema = Record<string, unknown>;
 
 export type Breadcrumb = string[];

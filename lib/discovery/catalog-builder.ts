@@ -1,6 +1,7 @@
 /**
- * RelationInfo[] → Singer catalog, exactly DESIGN.md §3. Pure: no I/O. The user's choices
- * (`selected`, `replication-method`, …) are never written here; the user adds them.
+ * RelationInfo[] → Singer catalog (contract: schemas/singer/catalog.schema.json). Pure: no I/O.
+ * The user's choices (`selected`, `replication-method`, …) are never written here; the user adds
+ * them.
  */
 import { streamId, type CatalogStream, type MetadataEntry, type SingerCatalog } from '../catalog/types';
 import { isCursorCapable } from './pg-types';

@@ -1,4 +1,4 @@
-/** `--discover`: introspect the database and build the Singer catalog (DESIGN §3). */
+/** `--discover`: introspect the database and build the Singer catalog (contract: schemas/singer). */
 import type { Sql } from 'postgres';
 import type { SingerCatalog } from '../catalog/types';
 import type { TapConfig } from '../config/types';

@@ -1,9 +1,9 @@
 /**
- * PostgreSQL column type → JSON Schema for the Singer catalog (issue 3 part 7). Pure: no I/O.
+ * PostgreSQL column type → JSON Schema for the Singer catalog. Pure: no I/O.
  * Arrays of any depth follow the singer-io convention: the column's `items` point at a recursive
  * `sdc_recursive_<name>_array` definition whose items point at itself. Output stays inside what
- * SingerCatalog.yaml allows on a column: no multipleOf, exclusive bounds or additionalProperties,
- * and integer minimum/maximum only.
+ * schemas/singer/stream-schema.schema.json allows on a column: no multipleOf, exclusive bounds or
+ * additionalProperties, and integer minimum/maximum only.
  */
 import type { JsonSchema } from '../catalog/types';
 import type { ColumnInfo, ColumnType, ValueKind } from './types';

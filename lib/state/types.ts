@@ -1,4 +1,4 @@
-/** Singer STATE `value` in the singer-io / pipelinewise shape (DESIGN §3). */
+/** Singer STATE `value` in the singer-io / pipelinewise shape (contract: schemas/singer). */
 import type { ReplicationMethod } from '../config/types';
 
 export interface Bookmark {

@@ -1,5 +1,5 @@
 /**
- * LOG_BASED benchmark (issue 6 part 8): a 100,000-row UPDATE in one transaction, then a run with
+ * LOG_BASED benchmark: a 100,000-row UPDATE in one transaction, then a run with
  * the previous state — time from start to the last RECORD (target ≤ 1.5 s) — and a run with no
  * changes, start to exit (target ≤ 1 s). Uses its own schema, slot and publication, dropped after.
  *

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (issue 5): the tap's FULL_TABLE and INCREMENTAL against `psql \copy … to
+ * `npm run bench`: the tap's FULL_TABLE and INCREMENTAL against `psql \copy … to
  * stdout` of the same table, alternating A B A B, stdout into /dev/null; a counting run checks
  * RECORD count == row count and gives bytes per RECORD; `--discover` on 5,000 tables. Prints a
  * table and writes the same as JSON to bench-results/. Not part of `npm test`.

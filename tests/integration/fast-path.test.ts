@@ -1,7 +1,7 @@
 /**
- * Issue 5: the byte path of copyToRecords (COPY bytes → RECORD bytes, taken when the writer has
+ * The byte path of copyToRecords (COPY bytes → RECORD bytes, taken when the writer has
  * `writeBytes`) writes byte-for-byte what the string path (the memory writer) writes, on every
- * fixture table and view (every odd value of issue 4) plus values aimed at each byte writer's
+ * fixture table and view (every odd value of tests/fixtures) plus values aimed at each byte writer's
  * edges — with json_as_object off and on, through the ctid page query (extra field, onRow) and
  * the plain one, with tiny output chunks and checkpoints every 2 rows so order is checked too.
  */

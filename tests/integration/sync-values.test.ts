@@ -1,5 +1,5 @@
 /**
- * Issue 4 part 9: every fixture type round-trips through the real tap. One FULL_TABLE run over
+ * Every fixture type round-trips through the real tap. One FULL_TABLE run over
  * every tap_fixture table and view; then each all_types value (scalars and arrays, every row and
  * column) is compared with what PostgreSQL itself prints for it (`to_json(row)`), after the
  * normalisations lib/values/convert.ts documents. BC dates and years > 9999 are confirmed by

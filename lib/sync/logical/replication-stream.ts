@@ -2,7 +2,8 @@
  * The streaming replication transport: a postgres.js connection in `replication=database` mode
  * runs START_REPLICATION, whose COPY-both stream carries XLogData ('w') and primary keepalive
  * ('k') messages in, and standby status updates ('r') out. postgres.js's own subscribe() is not
- * used: it makes a temporary slot and confirms whatever the server has sent (see DESIGN §6).
+ * used: it makes a temporary slot and confirms whatever the server has sent, where the tap must
+ * confirm only what the target already has (WAL safety, see logical-sync.ts).
  */
 import postgres from 'postgres';
 import type { Duplex } from 'node:stream';
