@@ -1,11 +1,11 @@
 /**
- * FULL_TABLE. Tables are read in heap order with a TID range scan
+ * FULL_TABLE. Tables and materialized views are read in heap order with a TID range scan
  * (`WHERE ctid >= '(page,0)'`, PostgreSQL >= 14): sequential-scan speed, and the STATE can hold
  * the first page not yet fully emitted (`ctid_page`), so an interrupted sync resumes there with
  * the same table version instead of starting over (the rows of that one page come again:
- * at-least-once). A rewrite of the table in between (VACUUM FULL, CLUSTER: a new relfilenode)
- * restarts it from page 0. Views, materialized views, partitioned, foreign and inheritance-parent
- * tables, and older servers, are read with a plain scan and restart from the beginning.
+ * at-least-once). A rewrite in between (VACUUM FULL, CLUSTER, REFRESH: a new relfilenode)
+ * restarts it from page 0. Views, partitioned, foreign and inheritance-parent tables, and older
+ * servers, are read with a plain scan and restart from the beginning.
  *
  * ACTIVATE_VERSION as singer-io: a stream's first sync (no version in the state) sends it before
  * and after the rows, later syncs only after them.
