@@ -48,6 +48,7 @@ test('replication messages: XLogData, keepalive, StandbyStatusUpdate, START_REPL
   expect([r.readBigUInt64BE(1), r.readBigUInt64BE(9), r.readBigUInt64BE(17)]).toEqual([0x1234n, 0x1234n, 0x1234n]);
   expect(r.readBigInt64BE(25)).toBe(2_000_000n);
   expect(r[33]).toBe(0);
+  expect(standbyStatusUpdate(0x1234n, new Date(), true)[33]).toBe(1);
 
   expect(startReplicationCommand('tap_slot', 0x16b374d848n, "it's \"x\"")).toBe(
     `START_REPLICATION SLOT tap_slot LOGICAL 16/B374D848 (proto_version '1', publication_names '"it''s ""x"""')`,

@@ -1,6 +1,7 @@
 /**
  * One replication pass for every LOG_BASED stream: from the smallest bookmark to the WAL end
- * captured at start (or the idle / max-run limits), through the slot and publication.
+ * captured at start (or the idle / max-run limits, see liveness.ts), through the slot and
+ * publication.
  *
  * WAL safety: the slot is confirmed only up to `confirmLsn`, the smallest LSN of the state the
  * tap was started with — what the target has committed — never a position this run only
@@ -15,6 +16,7 @@ import type { StateEmitter } from '../state-emitter';
 import { checkpointAfterFailure, logWarnings } from '../stream-io';
 import type { ChangeEncoder } from './change-encoder';
 import { formatLsn, maxLsn, minLsn, parseLsn, pgTimestampToIso } from './lsn';
+import { Liveness } from './liveness';
 import { decodePgOutput, type PgOutputMessage } from './pgoutput-decoder';
 import { openReplicationStream, type ReplicationSession } from './replication-stream';
 import { StreamCursor } from './stream-cursor';
@@ -148,25 +150,27 @@ async function readEndLsn(ctx: RunContext): Promise<{ end: bigint; slotConfirmed
 }
 
 async function stream(ctx: RunContext, session: ReplicationSession, pass: Pass, end: bigint, confirm: bigint): Promise<StopReason> {
-  const started = Date.now();
-  const maxRunMs = ctx.config.logical_max_run_seconds * 1000;
-  const idleMs = ctx.config.logical_idle_exit_seconds * 1000;
-  let lastData = started;
-  let lastStatus = started;
+  const config = ctx.config;
+  const live = new Liveness({ idleMs: config.logical_idle_exit_seconds * 1000, maxRunMs: config.logical_max_run_seconds * 1000 }, end, Date.now());
+  let lastStatus = Date.now();
   for (;;) {
     if (ctx.signal.aborted) return 'signal';
     if (!pass.inTransaction && pass.position >= end) return 'caught up';
     const now = Date.now();
-    if (now - started >= maxRunMs) return 'max run';
-    if (now - lastData >= idleMs) return 'idle';
-    if (now - lastStatus >= STATUS_INTERVAL_MS) {
-      session.sendStatus(confirm);
+    const stop = live.stop(now);
+    if (stop) return stop;
+    const notice = live.notice(now);
+    if (notice) ctx.log.info(notice);
+    const probe = live.probe(now);
+    if (probe || now - lastStatus >= STATUS_INTERVAL_MS) {
+      session.sendStatus(confirm, probe);
       lastStatus = now;
     }
-    const message = await session.next(Math.min(1000, maxRunMs - (now - started), idleMs - (now - lastData)));
+    const message = await session.next(live.waitMs(now));
     if (message === 'idle') continue;
     if (message === 'end') throw new SyncError('REPLICATION_ENDED', 'the server ended the replication stream; run the tap again to resume');
     if (message.tag === 'PrimaryKeepalive') {
+      live.heard(message.walEnd, false, Date.now());
       if (message.replyRequested) {
         session.sendStatus(confirm);
         lastStatus = Date.now();
@@ -174,8 +178,21 @@ async function stream(ctx: RunContext, session: ReplicationSession, pass: Pass, 
       pass.walEnd(message.walEnd);
       continue;
     }
-    lastData = Date.now();
+    live.heard(message.walStart, true, Date.now());
     await pass.handle(decodePgOutput(message.data), message.walStart);
+  }
+}
+
+/** The max-run limit ended the pass before the WAL end captured at start: say where and why it matters. */
+function warnMaxRun(ctx: RunContext, pass: Pass, end: bigint): void {
+  const where = `logical_max_run_seconds (${ctx.config.logical_max_run_seconds}) ended the run at ${formatLsn(pass.position)}, before the WAL end ${formatLsn(end)} captured at start`;
+  if (pass.inTransaction) {
+    ctx.log.warn(`${where}, inside a transaction: the next run resumes from ${formatLsn(pass.position)} and sends that transaction again`);
+  } else {
+    ctx.log.warn(
+      `${where}, while the server was still decoding and had sent no change of the next transaction: ` +
+        'a transaction that takes longer than that to decode is never delivered; raise logical_max_run_seconds',
+    );
   }
 }
 
@@ -223,6 +240,7 @@ export async function syncLogical(
     await session.close();
   }
   for (const cursor of cursors) logWarnings(ctx, cursor.plan, cursor.warnings);
+  if (reason === 'max run' && pass.position < end) warnMaxRun(ctx, pass, end);
   ctx.log.info(`LOG_BASED streaming done (${reason})`, { records: pass.records, position: formatLsn(pass.position) });
   if (reason === 'signal') throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
 }

@@ -44,17 +44,17 @@ export function parseCopyData(buf: Buffer): ReplicationMessage {
 
 /**
  * StandbyStatusUpdate: written, flushed and applied positions (all `confirmed`), the client
- * clock, and no reply request. The flushed position is what the server may discard WAL up to;
- * 0 (InvalidXLogRecPtr) confirms nothing.
+ * clock, and whether the server should answer at once with a keepalive. The flushed position is
+ * what the server may discard WAL up to; 0 (InvalidXLogRecPtr) confirms nothing.
  */
-export function standbyStatusUpdate(confirmed: bigint, now: Date): Buffer {
+export function standbyStatusUpdate(confirmed: bigint, now: Date, replyRequested = false): Buffer {
   const buf = Buffer.alloc(34);
   buf[0] = 0x72; // 'r'
   buf.writeBigUInt64BE(confirmed, 1);
   buf.writeBigUInt64BE(confirmed, 9);
   buf.writeBigUInt64BE(confirmed, 17);
   buf.writeBigInt64BE(pgTimestampFromDate(now), 25);
-  buf[33] = 0;
+  buf[33] = replyRequested ? 1 : 0;
   return buf;
 }
 
@@ -78,8 +78,8 @@ export type Pulled = ReplicationMessage | 'idle' | 'end';
 export interface ReplicationSession {
   /** The next message; 'idle' when none came within `waitMs`; 'end' when the server ended streaming. */
   next(waitMs: number): Promise<Pulled>;
-  /** Sends a standby status update confirming `confirmed` (0 = confirm nothing). */
-  sendStatus(confirmed: bigint): void;
+  /** Sends a standby status update confirming `confirmed` (0 = confirm nothing); `replyRequested` asks for a keepalive. */
+  sendStatus(confirmed: bigint, replyRequested?: boolean): void;
   /** Ends streaming (CopyDone) and closes the connection. */
   close(): Promise<void>;
 }
@@ -171,8 +171,8 @@ export async function openReplicationStream(config: TapConfig, options: OpenOpti
   let closed = false;
   return {
     next: puller(stream),
-    sendStatus(confirmed: bigint): void {
-      if (!closed && stream.writable) stream.write(standbyStatusUpdate(confirmed, options.now()));
+    sendStatus(confirmed: bigint, replyRequested = false): void {
+      if (!closed && stream.writable) stream.write(standbyStatusUpdate(confirmed, options.now(), replyRequested));
     },
     async close(): Promise<void> {
       if (closed) return;
