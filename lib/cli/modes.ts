@@ -49,7 +49,11 @@ function isPipeClosed(error: unknown): boolean {
 }
 
 export async function runSyncMode(input: ModeInput, catalog: unknown, state: unknown): Promise<void> {
-  const [{ runSync }, { createStreamWriter }] = await Promise.all([import('../sync/run-sync'), import('../messages/writer')]);
+  const [{ runSync }, { createStreamWriter }, { introspect }] = await Promise.all([
+    import('../sync/run-sync'),
+    import('../messages/writer'),
+    import('../discovery/introspect'),
+  ]);
   const writer = createStreamWriter(process.stdout);
   const controller = new AbortController();
   const removeHandlers = abortOnSignals(controller, input.log);
@@ -62,7 +66,7 @@ export async function runSyncMode(input: ModeInput, catalog: unknown, state: unk
     now: () => new Date(),
   };
   try {
-    await runSync(ctx, catalog, state);
+    await runSync(ctx, catalog, state, (schemas) => introspect(input.sql, { filter_schemas: [...schemas] }));
   } catch (error) {
     if (!isPipeClosed(error)) await writer.flush().catch(() => undefined);
     throw error;

@@ -6,8 +6,8 @@
  */
 import type { Sql } from 'postgres';
 import type { TapConfig } from '../config/types';
-import { classifyColumn, type RawColumnType } from './pg-types';
-import type { ColumnInfo, RelationInfo, RelationKind } from './types';
+import { classifyColumn, type RawColumnType } from '../pg/classify-column';
+import type { ColumnInfo, RelationInfo, RelationKind } from '../pg/types';
 
 /** One row of the discovery query (column fields are null for a relation without columns). */
 interface DiscoveryRow {

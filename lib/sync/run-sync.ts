@@ -7,9 +7,9 @@
 import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
 import { parseCatalog } from '../catalog/parse-catalog';
 import type { RunContext } from '../context';
-import { introspect } from '../discovery/introspect';
 import { AbortedError, describeError, SyncError, TapError } from '../errors';
 import { schemaMessage } from '../messages/serialize';
+import type { RelationLookup } from '../pg/types';
 import { parseState } from '../state/parse-state';
 import type { Bookmark } from '../state/types';
 import { startingBookmark } from '../state/transitions';
@@ -69,11 +69,12 @@ function logicalStart(ctx: RunContext, plan: StreamPlan, bookmark: Bookmark, slo
   return lsn;
 }
 
-export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput: unknown): Promise<void> {
+/** `lookup` is the discovery query: the plan checks the catalog against the live relations it reads. */
+export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput: unknown, lookup: RelationLookup): Promise<void> {
   const catalog = parseCatalog(catalogInput);
   const selected = selectedStreams(catalog);
   const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
-  const relations = selected.length > 0 ? await introspect(ctx.sql, { ...ctx.config, filter_schemas: schemas }) : [];
+  const relations = selected.length > 0 ? await lookup(schemas) : [];
   const state = parseState(stateInput, ctx.config.dbname, selected.map(({ stream }) => stream.tap_stream_id));
   const plans = buildPlan(catalog, relations, ctx.config, state.currently_syncing);
   const strategies = plans.map(strategyFor);
@@ -116,7 +117,7 @@ export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput
   if (logicalPlans.length > 0) {
     await stopIfAborted(ctx, emitter);
     try {
-      await syncLogical(ctx, logicalPlans, emitter, minLsn(confirmable) ?? 0n, schemaSent);
+      await syncLogical(ctx, logicalPlans, emitter, minLsn(confirmable) ?? 0n, schemaSent, lookup);
     } catch (error) {
       throw streamFailure('LOG_BASED streaming', error);
     }

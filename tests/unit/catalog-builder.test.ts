@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { buildCatalog } from '../../lib/discovery/catalog-builder';
-import type { ColumnInfo, ColumnType, RelationInfo, RelationKind, ValueKind } from '../../lib/discovery/types';
+import type { ColumnInfo, ColumnType, RelationInfo, RelationKind, ValueKind } from '../../lib/pg/types';
 
 function type(kind: ValueKind, baseTypeName: string, sqlDatatype: string, isArray = false): ColumnType {
   return { kind, isArray, sqlType: sqlDatatype, sqlDatatype, baseTypeName, delimiter: ',' };

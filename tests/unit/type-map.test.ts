@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { arrayDefinition, columnSchema, tableSchema } from '../../lib/discovery/type-map';
-import type { ColumnInfo, ColumnType, ValueKind } from '../../lib/discovery/types';
+import { arrayDefinition, columnSchema, tableSchema } from '../../lib/catalog/type-map';
+import type { ColumnInfo, ColumnType, ValueKind } from '../../lib/pg/types';
 
 const SINGER_CATALOG = '/work/shared/spec/singer/SingerCatalog.yaml';
 

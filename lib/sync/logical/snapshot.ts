@@ -15,7 +15,7 @@
  */
 import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
-import type { ColumnInfo } from '../../discovery/types';
+import type { ColumnInfo } from '../../pg/types';
 import { activateVersionMessage } from '../../messages/serialize';
 import type { Bookmark } from '../../state/types';
 import { copyToRecords } from '../copy-reader';
