@@ -8,6 +8,7 @@ import { AbortedError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { TapSql } from '../db/connect';
 import type { ServerInfo } from '../db/server-info';
+import type { SyncInput } from '../sync/run-sync';
 import { abortOnSignals } from './signals';
 
 export interface ModeInput {
@@ -48,7 +49,7 @@ function isPipeClosed(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
-export async function runSyncMode(input: ModeInput, catalog: unknown, state: unknown): Promise<void> {
+export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<void> {
   const [{ runSync }, { createStreamWriter }, { introspect }] = await Promise.all([
     import('../sync/run-sync'),
     import('../messages/writer'),
@@ -66,7 +67,7 @@ export async function runSyncMode(input: ModeInput, catalog: unknown, state: unk
     now: () => new Date(),
   };
   try {
-    await runSync(ctx, catalog, state, (schemas) => introspect(input.sql, { filter_schemas: [...schemas] }));
+    await runSync(ctx, sync, (schemas) => introspect(input.sql, { filter_schemas: [...schemas] }));
   } catch (error) {
     if (!isPipeClosed(error)) await writer.flush().catch(() => undefined);
     throw error;

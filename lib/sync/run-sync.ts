@@ -1,17 +1,16 @@
 /**
- * The sync orchestrator: checks catalog and state against the live database (exit 2 before any
+ * The sync orchestrator: checks the parsed catalog against the live database (exit 2 before any
  * output when they do not fit), then runs each selected stream's strategy in turn. The
  * interrupted stream (`currently_syncing`) goes first; the last line of a successful run is a
  * STATE with `currently_syncing: null`.
  */
 import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
-import { parseCatalog } from '../catalog/parse-catalog';
+import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
 import { AbortedError, describeError, SyncError, TapError } from '../errors';
 import { schemaMessage } from '../messages/serialize';
 import type { RelationLookup } from '../pg/types';
-import { parseState } from '../state/parse-state';
-import type { Bookmark } from '../state/types';
+import type { Bookmark, TapState } from '../state/types';
 import { startingBookmark } from '../state/transitions';
 import { syncFullTable } from './full-table';
 import { syncIncremental } from './incremental';
@@ -69,13 +68,17 @@ function logicalStart(ctx: RunContext, plan: StreamPlan, bookmark: Bookmark, slo
   return lsn;
 }
 
+/** What a sync runs on: the catalog and state, parsed and checked before connecting. */
+export interface SyncInput {
+  catalog: SingerCatalog;
+  state: TapState;
+}
+
 /** `lookup` is the discovery query: the plan checks the catalog against the live relations it reads. */
-export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput: unknown, lookup: RelationLookup): Promise<void> {
-  const catalog = parseCatalog(catalogInput);
+export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lookup: RelationLookup): Promise<void> {
   const selected = selectedStreams(catalog);
   const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
   const relations = selected.length > 0 ? await lookup(schemas) : [];
-  const state = parseState(stateInput, ctx.config.dbname, selected.map(({ stream }) => stream.tap_stream_id));
   const plans = buildPlan(catalog, relations, ctx.config, state.currently_syncing);
   const strategies = plans.map(strategyFor);
   if (plans.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
