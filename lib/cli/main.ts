@@ -10,7 +10,7 @@ import { loadConfigSchema, type ConfigSchema } from '../config/schema';
 import { connect, type TapSql } from '../db/connect';
 import { connectionFailure } from '../db/connection-error';
 import { serverInfo } from '../db/server-info';
-import { describeError, InputError, TapError } from '../errors';
+import { describeError, InputError, isPipeClosed, TapError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
 import type { SyncInput } from '../sync/run-sync';
 import { aboutMarkdown, buildAbout, readPackageInfo } from './about';
@@ -33,10 +33,6 @@ function redactorFor(schema: ConfigSchema, objects: unknown[]): Redactor {
     .map(([, setting]) => process.env[setting['x-env'] as string])
     .filter((value): value is string => typeof value === 'string' && value !== '');
   return createRedactor(keys, [...collectSecretValues(objects, keys), ...fromEnv]);
-}
-
-function isPipeClosed(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
 function report(error: unknown, outcome: Outcome): void {

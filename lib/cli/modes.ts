@@ -4,7 +4,7 @@
  */
 import type { TapConfig } from '../config/types';
 import type { RunContext } from '../context';
-import { AbortedError } from '../errors';
+import { AbortedError, isPipeClosed } from '../errors';
 import type { Logger } from '../log/logger';
 import type { TapSql } from '../db/connect';
 import type { ServerInfo } from '../db/server-info';
@@ -43,10 +43,6 @@ export async function runDiscover({ sql, config, log }: ModeInput): Promise<void
   const { discoverCatalog } = await import('../discovery/discover');
   const catalog = await discoverCatalog(sql, config, log);
   await writeStdout(JSON.stringify(catalog) + '\n');
-}
-
-function isPipeClosed(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
 export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<void> {

@@ -7,7 +7,7 @@
 import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
 import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
-import { AbortedError, describeError, SyncError, TapError } from '../errors';
+import { AbortedError, describeError, isPipeClosed, SyncError, TapError } from '../errors';
 import { schemaMessage } from '../messages/serialize';
 import type { RelationLookup } from '../pg/types';
 import type { Bookmark, TapState } from '../state/types';
@@ -36,7 +36,7 @@ function strategyFor(plan: StreamPlan): Strategy {
 
 /** A failure inside a stream as one line naming the stream; pipe and signal errors pass as they are. */
 function streamFailure(streamName: string, error: unknown): unknown {
-  if (error instanceof TapError || (error as { code?: unknown }).code === 'EPIPE') return error;
+  if (error instanceof TapError || isPipeClosed(error)) return error;
   return new SyncError('STREAM_FAILED', `${streamName} failed: ${describeError(error)}; the last STATE written resumes it`);
 }
 
