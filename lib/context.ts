@@ -1,14 +1,14 @@
 /**
  * One context per run, built by the CLI and passed down (DESIGN §1: no module-level state).
  */
-import type { Sql } from 'postgres';
 import type { TapConfig } from './config/types';
+import type { TapSql } from './db/connect';
 import type { Logger } from './log/logger';
 import type { MessageWriter } from './messages/writer';
 
 export interface RunContext {
   config: TapConfig;
-  sql: Sql<Record<string, unknown>>;
+  sql: TapSql;
   writer: MessageWriter;
   log: Logger;
   /** Aborted on SIGTERM/SIGINT: strategies stop reading, write a resumable STATE and return. */

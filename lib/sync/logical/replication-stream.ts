@@ -10,6 +10,7 @@ import type { TapConfig } from '../../config/types';
 import { connectionOptions } from '../../db/connect';
 import { SyncError } from '../../errors';
 import type { Logger } from '../../log/logger';
+import { quoteIdentifier, quoteLiteral } from '../queries';
 import { formatLsn, pgTimestampFromDate } from './lsn';
 
 export interface XLogData {
@@ -60,8 +61,7 @@ export function standbyStatusUpdate(confirmed: bigint, now: Date): Buffer {
 
 /** `'"name"'`: a publication name as START_REPLICATION's option string (an identifier list). */
 export function publicationNamesOption(publication: string): string {
-  const identifier = '"' + publication.replace(/"/g, '""') + '"';
-  return "'" + identifier.replace(/'/g, "''") + "'";
+  return quoteLiteral(quoteIdentifier(publication));
 }
 
 /**
