@@ -2,14 +2,14 @@
  * One context per run, built by the CLI and passed down: no module keeps state of its own, so
  * two runs in one process (the tests) cannot see each other.
  */
-import type { Sql } from 'postgres';
 import type { TapConfig } from './config/types';
+import type { TapSql } from './db/connect';
 import type { Logger } from './log/logger';
 import type { MessageWriter } from './messages/writer';
 
 export interface RunContext {
   config: TapConfig;
-  sql: Sql<Record<string, unknown>>;
+  sql: TapSql;
   writer: MessageWriter;
   log: Logger;
   /** Aborted on SIGTERM/SIGINT: strategies stop reading, write a resumable STATE and return. */

@@ -39,6 +39,19 @@ export class AbortedError extends TapError {
   }
 }
 
+/** The reader of stdout went away: every later write fails; the last STATE it got stands. */
+export class PipeClosedError extends TapError {
+  constructor(cause?: unknown) {
+    const detail = cause instanceof Error && cause.message ? ` (${cause.message})` : '';
+    super('EPIPE', `the reader of the output closed the pipe${detail}; stopping`, 1);
+  }
+}
+
+/** A PipeClosedError, or Node's own EPIPE from a write to stdout: nothing more can be written. */
+export function isPipeClosed(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EPIPE';
+}
+
 /** One line for stderr, whatever was thrown. Never includes a stack for expected errors. */
 export function describeError(error: unknown): string {
   if (error instanceof TapError) return `${error.code}: ${error.message}`;

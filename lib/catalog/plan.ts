@@ -4,8 +4,8 @@
  * combination before anything is written to stdout.
  */
 import type { ReplicationMethod, TapConfig } from '../config/types';
-import { isCursorCapable } from '../discovery/pg-types';
-import { isViewKind, type ColumnInfo, type RelationInfo } from '../discovery/types';
+import { isCursorCapable } from '../pg/classify-column';
+import { isViewKind, type ColumnInfo, type RelationInfo } from '../pg/types';
 import { InputError } from '../errors';
 import { columnMetadata, metadataMap, streamMetadata, type MetadataMap } from './metadata';
 import type { CatalogStream, JsonSchema, SingerCatalog } from './types';

@@ -1,8 +1,8 @@
 /**
- * The Singer entry point: parse flags, read files, validate config (all before connecting),
- * connect, run one mode. Never calls process.exit(): it sets process.exitCode and returns
- * (0 success, 1 failure during the run, 2 bad input — see lib/errors.ts). Every stderr line
- * passes through the schema-driven redactor.
+ * The Singer entry point: parse flags, read files, validate config, catalog and state (all
+ * before connecting), connect, run one mode. Never calls process.exit(): it sets
+ * process.exitCode and returns (0 success, 1 failure during the run, 2 bad input — see
+ * lib/errors.ts). Every stderr line passes through the schema-driven redactor.
  */
 import { loadConfigWithWarnings } from '../config/load-config';
 import { collectSecretValues, createRedactor, secretKeys, type Redactor } from '../config/redact';
@@ -10,12 +10,14 @@ import { loadConfigSchema, type ConfigSchema } from '../config/schema';
 import { connect, type TapSql } from '../db/connect';
 import { connectionFailure } from '../db/connection-error';
 import { serverInfo } from '../db/server-info';
-import { describeError, InputError, TapError } from '../errors';
+import { describeError, InputError, isPipeClosed, TapError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
+import type { SyncInput } from '../sync/run-sync';
 import { aboutMarkdown, buildAbout, readPackageInfo } from './about';
 import { parseArgs, type CliArgs } from './args';
 import { runDiscover, runSyncMode, runTest, writeStdout, type ModeInput } from './modes';
 import { readJsonFile } from './read-json';
+import { parseSyncInput } from './sync-input';
 
 interface Outcome {
   redactor: Redactor;
@@ -31,10 +33,6 @@ function redactorFor(schema: ConfigSchema, objects: unknown[]): Redactor {
     .map(([, setting]) => process.env[setting['x-env'] as string])
     .filter((value): value is string => typeof value === 'string' && value !== '');
   return createRedactor(keys, [...collectSecretValues(objects, keys), ...fromEnv]);
-}
-
-function isPipeClosed(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
 function report(error: unknown, outcome: Outcome): void {
@@ -55,10 +53,10 @@ async function printInfo(args: CliArgs, schema: ConfigSchema): Promise<void> {
   return writeStdout(args.aboutFormat === 'markdown' ? aboutMarkdown(about) : JSON.stringify(about, null, 2) + '\n');
 }
 
-async function runMode(args: CliArgs, input: ModeInput, catalog: unknown, state: unknown): Promise<void> {
+async function runMode(args: CliArgs, input: ModeInput, sync: SyncInput | undefined): Promise<void> {
+  if (sync) return runSyncMode(input, sync);
   if (args.mode === 'test') return runTest(input);
-  if (args.mode === 'discover') return runDiscover(input);
-  return runSyncMode(input, catalog, state);
+  return runDiscover(input);
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -82,13 +80,14 @@ export async function main(argv: string[]): Promise<void> {
     outcome.debug = config.log_level === 'debug';
     warnings.forEach((warning) => log.warn(warning));
     log.debug('config', outcome.redactor.object({ ...config }) as unknown as Record<string, unknown>);
+    const sync = args.mode === 'sync' ? parseSyncInput(catalog, state, config.dbname) : undefined;
     sql = connect(config, { log, max: args.mode === 'sync' ? 4 : 1 });
     const server = await serverInfo(sql).catch((error: unknown) => {
       throw connectionFailure(error, config);
     });
     log.debug('connected', { server_version: server.version });
     const stderr = (line: string): void => void process.stderr.write(outcome.redactor.text(line) + '\n');
-    await runMode(args, { sql, config, log, server, stderr }, catalog, state);
+    await runMode(args, { sql, config, log, server, stderr }, sync);
   } catch (error) {
     report(error, outcome);
   } finally {

@@ -4,10 +4,11 @@
  */
 import type { TapConfig } from '../config/types';
 import type { RunContext } from '../context';
-import { AbortedError } from '../errors';
+import { AbortedError, isPipeClosed } from '../errors';
 import type { Logger } from '../log/logger';
 import type { TapSql } from '../db/connect';
 import type { ServerInfo } from '../db/server-info';
+import type { SyncInput } from '../sync/run-sync';
 import { abortOnSignals } from './signals';
 
 export interface ModeInput {
@@ -44,12 +45,12 @@ export async function runDiscover({ sql, config, log }: ModeInput): Promise<void
   await writeStdout(JSON.stringify(catalog) + '\n');
 }
 
-function isPipeClosed(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'EPIPE';
-}
-
-export async function runSyncMode(input: ModeInput, catalog: unknown, state: unknown): Promise<void> {
-  const [{ runSync }, { createStreamWriter }] = await Promise.all([import('../sync/run-sync'), import('../messages/writer')]);
+export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<void> {
+  const [{ runSync }, { createStreamWriter }, { introspect }] = await Promise.all([
+    import('../sync/run-sync'),
+    import('../messages/writer'),
+    import('../discovery/introspect'),
+  ]);
   const writer = createStreamWriter(process.stdout);
   const controller = new AbortController();
   const removeHandlers = abortOnSignals(controller, input.log);
@@ -62,7 +63,7 @@ export async function runSyncMode(input: ModeInput, catalog: unknown, state: unk
     now: () => new Date(),
   };
   try {
-    await runSync(ctx, catalog, state);
+    await runSync(ctx, sync, (schemas) => introspect(input.sql, { filter_schemas: [...schemas] }));
   } catch (error) {
     if (!isPipeClosed(error)) await writer.flush().catch(() => undefined);
     throw error;

@@ -4,9 +4,9 @@
  * them.
  */
 import { streamId, type CatalogStream, type MetadataEntry, type SingerCatalog } from '../catalog/types';
-import { isCursorCapable } from './pg-types';
-import { tableSchema } from './type-map';
-import { isViewKind, type ColumnInfo, type RelationInfo } from './types';
+import { tableSchema } from '../catalog/type-map';
+import { isCursorCapable } from '../pg/classify-column';
+import { isViewKind, type ColumnInfo, type RelationInfo } from '../pg/types';
 
 export interface CatalogOptions {
   databaseName: string;

@@ -1,16 +1,13 @@
 /** `--discover`: introspect the database and build the Singer catalog (contract: schemas/singer). */
-import type { Sql } from 'postgres';
 import type { SingerCatalog } from '../catalog/types';
 import type { TapConfig } from '../config/types';
+import type { TapSql } from '../db/connect';
 import type { Logger } from '../log/logger';
 import { buildCatalog } from './catalog-builder';
 import { introspect } from './introspect';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnySql = Sql<any>;
-
 export async function discoverCatalog(
-  sql: AnySql,
+  sql: TapSql,
   config: Pick<TapConfig, 'filter_schemas' | 'json_as_object'>,
   log: Logger,
 ): Promise<SingerCatalog> {

@@ -4,10 +4,10 @@
  * are resolved to their base type through a recursive CTE over pg_type, so the per-column work is
  * a couple of hash joins and a privilege check — 5,000 tables × 10 columns take well under 3 s.
  */
-import type { Sql } from 'postgres';
 import type { TapConfig } from '../config/types';
-import { classifyColumn, type RawColumnType } from './pg-types';
-import type { ColumnInfo, RelationInfo, RelationKind } from './types';
+import type { TapSql } from '../db/connect';
+import { classifyColumn, type RawColumnType } from '../pg/classify-column';
+import type { ColumnInfo, RelationInfo, RelationKind } from '../pg/types';
 
 /** One row of the discovery query (column fields are null for a relation without columns). */
 interface DiscoveryRow {
@@ -31,10 +31,7 @@ interface DiscoveryRow {
   delimiter: string | null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnySql = Sql<any>;
-
-async function queryRows(sql: AnySql, schemas: string[] | null): Promise<DiscoveryRow[]> {
+async function queryRows(sql: TapSql, schemas: string[] | null): Promise<DiscoveryRow[]> {
   // The list travels as one JSON text parameter: array parameters need postgres.js's type
   // fetching, which the tap's connection turns off.
   const schemaFilter = schemas
@@ -136,7 +133,7 @@ function toColumn(row: DiscoveryRow): ColumnInfo {
 }
 
 /** Every relation (r, v, m, p, f) and column the connected user may read, sorted by schema, table, attnum. */
-export async function introspect(sql: AnySql, config: Pick<TapConfig, 'filter_schemas'>): Promise<RelationInfo[]> {
+export async function introspect(sql: TapSql, config: Pick<TapConfig, 'filter_schemas'>): Promise<RelationInfo[]> {
   const schemas = config.filter_schemas && config.filter_schemas.length > 0 ? config.filter_schemas : null;
   const rows = await queryRows(sql, schemas);
   const relations: RelationInfo[] = [];

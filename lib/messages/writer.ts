@@ -16,7 +16,7 @@
  * the error from escaping as an unhandled event.
  */
 import type { Writable } from 'node:stream';
-import { TapError } from '../errors';
+import { PipeClosedError } from '../errors';
 
 const LF = 0x0a;
 
@@ -28,13 +28,6 @@ export interface MessageWriter {
    * it (the caller may reuse `data` at once). Same back-pressure contract as `write`.
    */
   writeBytes?(data: Uint8Array): void | Promise<void>;
-}
-
-export class PipeClosedError extends TapError {
-  constructor(cause?: unknown) {
-    const detail = cause instanceof Error && cause.message ? ` (${cause.message})` : '';
-    super('EPIPE', `the reader of the output closed the pipe${detail}; stopping`, 1);
-  }
 }
 
 export interface StreamWriterOptions {

@@ -1,17 +1,16 @@
 /**
- * The sync orchestrator: checks catalog and state against the live database (exit 2 before any
+ * The sync orchestrator: checks the parsed catalog against the live database (exit 2 before any
  * output when they do not fit), then runs each selected stream's strategy in turn. The
  * interrupted stream (`currently_syncing`) goes first; the last line of a successful run is a
  * STATE with `currently_syncing: null`.
  */
 import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
-import { parseCatalog } from '../catalog/parse-catalog';
+import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
-import { introspect } from '../discovery/introspect';
-import { AbortedError, describeError, SyncError, TapError } from '../errors';
+import { AbortedError, describeError, isPipeClosed, SyncError, TapError } from '../errors';
 import { schemaMessage } from '../messages/serialize';
-import { parseState } from '../state/parse-state';
-import type { Bookmark } from '../state/types';
+import type { RelationLookup } from '../pg/types';
+import type { Bookmark, TapState } from '../state/types';
 import { startingBookmark } from '../state/transitions';
 import { syncFullTable } from './full-table';
 import { syncIncremental } from './incremental';
@@ -37,7 +36,7 @@ function strategyFor(plan: StreamPlan): Strategy {
 
 /** A failure inside a stream as one line naming the stream; pipe and signal errors pass as they are. */
 function streamFailure(streamName: string, error: unknown): unknown {
-  if (error instanceof TapError || (error as { code?: unknown }).code === 'EPIPE') return error;
+  if (error instanceof TapError || isPipeClosed(error)) return error;
   return new SyncError('STREAM_FAILED', `${streamName} failed: ${describeError(error)}; the last STATE written resumes it`);
 }
 
@@ -69,12 +68,17 @@ function logicalStart(ctx: RunContext, plan: StreamPlan, bookmark: Bookmark, slo
   return lsn;
 }
 
-export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput: unknown): Promise<void> {
-  const catalog = parseCatalog(catalogInput);
+/** What a sync runs on: the catalog and state, parsed and checked before connecting. */
+export interface SyncInput {
+  catalog: SingerCatalog;
+  state: TapState;
+}
+
+/** `lookup` is the discovery query: the plan checks the catalog against the live relations it reads. */
+export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lookup: RelationLookup): Promise<void> {
   const selected = selectedStreams(catalog);
   const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
-  const relations = selected.length > 0 ? await introspect(ctx.sql, { ...ctx.config, filter_schemas: schemas }) : [];
-  const state = parseState(stateInput, ctx.config.dbname, selected.map(({ stream }) => stream.tap_stream_id));
+  const relations = selected.length > 0 ? await lookup(schemas) : [];
   const plans = buildPlan(catalog, relations, ctx.config, state.currently_syncing);
   const strategies = plans.map(strategyFor);
   if (plans.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
@@ -116,7 +120,7 @@ export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput
   if (logicalPlans.length > 0) {
     await stopIfAborted(ctx, emitter);
     try {
-      await syncLogical(ctx, logicalPlans, emitter, minLsn(confirmable) ?? 0n, schemaSent);
+      await syncLogical(ctx, logicalPlans, emitter, minLsn(confirmable) ?? 0n, schemaSent, lookup);
     } catch (error) {
       throw streamFailure('LOG_BASED streaming', error);
     }

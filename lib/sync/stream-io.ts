@@ -2,6 +2,7 @@
 import type { PendingQuery, Row } from 'postgres';
 import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';
+import { isPipeClosed } from '../errors';
 import type { Readable } from 'node:stream';
 
 export async function readCopy(query: PendingQuery<Row[]>): Promise<Readable> {
@@ -30,7 +31,7 @@ export function logWarnings(ctx: RunContext, plan: StreamPlan, warnings: Map<str
  * gone (EPIPE) nothing can be written; the last STATE the reader got stands.
  */
 export async function checkpointAfterFailure(checkpoint: () => void | Promise<void>, error: unknown): Promise<void> {
-  if ((error as { code?: unknown }).code === 'EPIPE') return;
+  if (isPipeClosed(error)) return;
   try {
     await checkpoint();
   } catch {

@@ -4,8 +4,8 @@
  * NULL, the `[lb:ub]…=` bounds prefix of arrays not starting at 1, and the type's delimiter
  * (`;` for box). One pass over the text, no intermediate arrays.
  */
-import type { ToJson } from './convert';
 import { readQuoted } from './quoted-token';
+import type { ToJson } from './to-json';
 
 const LEFT_BRACE = 0x7b;
 const RIGHT_BRACE = 0x7d;

@@ -7,10 +7,10 @@
  * + 16 bytes must be ensured by the caller; the fallback makes its own room.
  */
 import { isUtf8 } from 'node:buffer';
-import type { ColumnType } from '../discovery/types';
+import type { ColumnType } from '../pg/types';
 import type { ByteOutput } from './byte-output';
 import { decodeCopyField } from './copy-text';
-import type { ToJson } from './convert';
+import type { ToJson } from './to-json';
 
 export type ByteWriter = (src: Buffer, start: number, end: number, out: ByteOutput) => void;
 

@@ -33,15 +33,13 @@
  * |                             | a `[lb:ub]=` bounds prefix is dropped; `{}` → `[]`               |
  * | everything else (text, enum, uuid, inet, money, ranges, geometric, bit(n), xml, …) | JSON string of the text |
  */
-import type { ColumnType, ValueKind } from '../discovery/types';
+import type { ColumnType, ValueKind } from '../pg/types';
 import { arrayConverter } from './array-literal';
 import { dateConverter, timeConverter, timestampConverter, timetzConverter } from './datetime';
 import { hstoreToJson } from './hstore';
 import { jsonString, minifyJson } from './json-text';
 import { bit1ToJson, booleanToJson, byteaToJson, decimalConverter, integerToJson } from './scalars';
-
-/** PostgreSQL text of a non-NULL value → JSON text. */
-export type ToJson = (text: string) => string;
+import type { ToJson } from './to-json';
 
 export interface ConvertOptions {
   /** json/jsonb as JSON values instead of strings (config `json_as_object`). */

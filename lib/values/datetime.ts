@@ -2,7 +2,7 @@
  * Date and time converters: PostgreSQL's text (DateStyle 'ISO, YMD', TimeZone UTC) to JSON
  * strings, by slicing — no Date, no luxon, no regex per value. See convert.ts for the outputs.
  */
-import type { ToJson } from './convert';
+import type { ToJson } from './to-json';
 
 type Warn = (reason: string) => void;
 

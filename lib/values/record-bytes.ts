@@ -7,12 +7,12 @@
  * path (tests/integration/fast-path.test.ts compares the two on every fixture value).
  */
 import { SyncError } from '../errors';
-import type { ColumnType } from '../discovery/types';
+import type { ColumnType } from '../pg/types';
 import type { ByteOutput } from './byte-output';
 import { byteWriter, type ByteWriter } from './byte-writers';
 import { decodeCopyField, splitCopyLine } from './copy-text';
-import type { ToJson } from './convert';
 import { jsonString } from './json-text';
+import type { ToJson } from './to-json';
 
 export interface ByteColumn {
   name: string;

@@ -3,8 +3,8 @@
  * per stream (`{"id":`, `,"name":`, …), each value goes through its column's converter, and SQL
  * NULL becomes `null`. No per-row objects.
  */
-import type { ToJson } from './convert';
 import { jsonString } from './json-text';
+import type { ToJson } from './to-json';
 
 export interface EncodedColumn {
   name: string;

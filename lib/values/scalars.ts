@@ -2,7 +2,7 @@
  * Number, boolean and bytea converters. Numbers are passed through as the server printed them
  * (never through a JS number), so int8 and numeric stay digit-exact.
  */
-import type { ToJson } from './convert';
+import type { ToJson } from './to-json';
 
 const UPPER_N = 0x4e;
 const UPPER_I = 0x49;

@@ -78,3 +78,23 @@ describe('invalid config exits 2 before connecting', () => {
     expectInputError(run, /\/port \(from PGPORT\) must be an integer 1-65535 \(got "five"\)/);
   });
 });
+
+describe('a bad catalog or state exits 2 before connecting', () => {
+  // Nothing listens on port 1: had the tap tried to connect, it would fail with CONNECTION_FAILED (exit 1).
+  const unreachable = testConfig({ port: 1, connect_timeout: 5 });
+
+  it.each([
+    [{ streams: 'none' }, /BAD_CATALOG: catalog: must be an object with a "streams" array/],
+    [{ streams: [{ tap_stream_id: 'public-t', schema: {}, metadata: [{ breadcrumb: [] }] }] }, /BAD_CATALOG: catalog: \/streams\/0\/metadata\/0 must have/],
+  ])('catalog %j', async (catalog, pattern) => {
+    expectInputError(await runTap([], { config: unreachable, catalog }), pattern);
+  });
+
+  it.each([
+    [{ bookmarks: [] }, /BAD_STATE: state: \/bookmarks must be an object/],
+    [{ currently_syncing: 7, bookmarks: {} }, /BAD_STATE: state: \/currently_syncing must be a string or null/],
+    [{ bookmarks: { 'public-t': { lsn: 'soon' } } }, /BAD_STATE: state: \/bookmarks\/public-t\/lsn must be a number/],
+  ])('state %j', async (state, pattern) => {
+    expectInputError(await runTap([], { config: unreachable, catalog: { streams: [] }, state }), pattern);
+  });
+});

@@ -11,7 +11,7 @@ import { loadConfig } from '../../lib/config/load-config';
 import type { RunContext } from '../../lib/context';
 import { connect, type TapSql } from '../../lib/db/connect';
 import { introspect } from '../../lib/discovery/introspect';
-import type { RelationInfo } from '../../lib/discovery/types';
+import type { RelationInfo } from '../../lib/pg/types';
 import { createLogger } from '../../lib/log/logger';
 import { createMemoryWriter, createStreamWriter, type MessageWriter } from '../../lib/messages/writer';
 import { copyToRecords, type CopyReadOptions } from '../../lib/sync/copy-reader';

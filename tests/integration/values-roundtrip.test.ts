@@ -6,7 +6,7 @@
  * texts as `::text`.
  */
 import postgres from 'postgres';
-import type { ColumnType, ValueKind } from '../../lib/discovery/types';
+import type { ColumnType, ValueKind } from '../../lib/pg/types';
 import { copyLines, splitCopyLine } from '../../lib/values/copy-text';
 import { columnConverter } from '../../lib/values/convert';
 import { testDb } from '../helpers/db';

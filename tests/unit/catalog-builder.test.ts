@@ -1,5 +1,5 @@
 import { buildCatalog } from '../../lib/discovery/catalog-builder';
-import type { ColumnInfo, ColumnType, RelationInfo, RelationKind, ValueKind } from '../../lib/discovery/types';
+import type { ColumnInfo, ColumnType, RelationInfo, RelationKind, ValueKind } from '../../lib/pg/types';
 import { contractErrors, contractValidators } from '../helpers/contract-schemas';
 
 function type(kind: ValueKind, baseTypeName: string, sqlDatatype: string, isArray = false): ColumnType {

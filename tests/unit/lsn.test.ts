@@ -41,6 +41,7 @@ test('replication messages: XLogData, keepalive, StandbyStatusUpdate, START_REPL
   k[17] = 1;
   expect(parseCopyData(k)).toEqual({ tag: 'PrimaryKeepalive', walEnd: 99n, sendTime: 0n, replyRequested: true });
   expect(() => parseCopyData(Buffer.from([0x71]))).toThrow(/unexpected CopyData/);
+  expect(() => parseCopyData(Buffer.from([0x77, 0]))).toThrow(expect.objectContaining({ code: 'REPLICATION_PROTOCOL', exitCode: 1 }));
 
   const r = standbyStatusUpdate(0x1234n, new Date('2000-01-01T00:00:02Z'));
   expect(r.length).toBe(34);

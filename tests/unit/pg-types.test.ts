@@ -1,5 +1,5 @@
-import { classifyColumn, isCursorCapable, type RawColumnType } from '../../lib/discovery/pg-types';
-import type { ColumnType, ValueKind } from '../../lib/discovery/types';
+import { classifyColumn, isCursorCapable, type RawColumnType } from '../../lib/pg/classify-column';
+import type { ColumnType, ValueKind } from '../../lib/pg/types';
 
 function raw(typeName: string, overrides: Partial<RawColumnType> = {}): RawColumnType {
   return {

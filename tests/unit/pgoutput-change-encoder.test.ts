@@ -1,5 +1,5 @@
 import type { TapConfig } from '../../lib/config/types';
-import type { ColumnInfo, ValueKind } from '../../lib/discovery/types';
+import type { ColumnInfo, ValueKind } from '../../lib/pg/types';
 import { changeEncoder } from '../../lib/sync/logical/change-encoder';
 import type { Relation } from '../../lib/sync/logical/pgoutput-decoder';
 import { setupProblems, type LogicalSetup } from '../../lib/sync/logical/slot-check';

@@ -62,4 +62,5 @@ test('unknown messages, binary values and truncated messages are clear errors', 
   expect(() => decodePgOutput(hex('490000400d4e0001620000000101'))).toThrow(/binary tuple values are not supported/);
   expect(() => decodePgOutput(hex(INSERT_1).subarray(0, 20))).toThrow(PgOutputError);
   expect(() => decodePgOutput(hex('490000400d5800'))).toThrow(/Insert: expected 'N'/);
+  expect(() => decodePgOutput(hex('5a00'))).toThrow(expect.objectContaining({ code: 'PGOUTPUT_DECODE', exitCode: 1 }));
 });

@@ -1,6 +1,6 @@
 import { buildPlan } from '../../lib/catalog/plan';
 import type { TapConfig } from '../../lib/config/types';
-import type { ColumnInfo, ColumnType, RelationInfo } from '../../lib/discovery/types';
+import type { ColumnInfo, ColumnType, RelationInfo } from '../../lib/pg/types';
 import { InputError } from '../../lib/errors';
 
 const config = { default_replication_method: undefined } as unknown as TapConfig;

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
-import { arrayDefinition, columnSchema, tableSchema } from '../../lib/discovery/type-map';
-import type { ColumnInfo, ColumnType, ValueKind } from '../../lib/discovery/types';
+import { arrayDefinition, columnSchema, tableSchema } from '../../lib/catalog/type-map';
+import type { ColumnInfo, ColumnType, ValueKind } from '../../lib/pg/types';
 import { contractErrors, contractValidators } from '../helpers/contract-schemas';
 
 function type(kind: ValueKind, extra: Partial<ColumnType> = {}): ColumnType {

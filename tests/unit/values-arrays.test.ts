@@ -1,4 +1,4 @@
-import type { ColumnType, ValueKind } from '../../lib/discovery/types';
+import type { ColumnType, ValueKind } from '../../lib/pg/types';
 import { columnConverter } from '../../lib/values/convert';
 import { hstoreToJson } from '../../lib/values/hstore';
 

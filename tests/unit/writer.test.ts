@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { TapError } from '../../lib/errors';
-import { createMemoryWriter, createStreamWriter, PipeClosedError } from '../../lib/messages/writer';
+import { PipeClosedError, TapError } from '../../lib/errors';
+import { createMemoryWriter, createStreamWriter } from '../../lib/messages/writer';
 
 /** A Writable that takes `delayMs` per chunk and records what it got and its peak buffer. */
 function slowSink(delayMs: number, highWaterMark = 256) {

@@ -11,8 +11,9 @@
  *   followed by the new row (`keyChanged` tells the caller).
  * `_sdc_lsn` is on every record.
  */
-import type { ColumnInfo } from '../../discovery/types';
-import { columnConverter, type ToJson } from '../../values/convert';
+import type { ColumnInfo } from '../../pg/types';
+import { columnConverter } from '../../values/convert';
+import type { ToJson } from '../../values/to-json';
 import type { Relation, TupleValue } from './pgoutput-decoder';
 import { SDC_DELETED_AT, SDC_LSN } from './logical-schema';
 

@@ -5,8 +5,8 @@
  */
 import type { StreamPlan } from '../../catalog/plan';
 import type { JsonSchema } from '../../catalog/types';
-import { arrayDefinition, arrayDefinitionName, columnSchema } from '../../discovery/type-map';
-import type { ColumnInfo } from '../../discovery/types';
+import { arrayDefinition, arrayDefinitionName, columnSchema } from '../../catalog/type-map';
+import type { ColumnInfo } from '../../pg/types';
 
 export const SDC_LSN = '_sdc_lsn';
 export const SDC_DELETED_AT = '_sdc_deleted_at';

@@ -12,6 +12,7 @@ import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
 import { AbortedError, SyncError } from '../../errors';
 import { activateVersionMessage, recordLine } from '../../messages/serialize';
+import type { RelationLookup } from '../../pg/types';
 import type { StateEmitter } from '../state-emitter';
 import { checkpointAfterFailure, logWarnings } from '../stream-io';
 import type { ChangeEncoder } from './change-encoder';
@@ -199,15 +200,17 @@ function warnMaxRun(ctx: RunContext, pass: Pass, end: bigint): void {
 /**
  * `confirmLsn`: the smallest LSN of the LOG_BASED bookmarks the tap was started with (0 = none).
  * Each plan's bookmark in `state` holds its start LSN (set by the snapshot for new streams).
+ * `lookup` reads the live columns of a table whose changes carry columns the plan lacks.
  */
 export async function syncLogical(
   ctx: RunContext,
   plans: StreamPlan[],
   state: StateEmitter,
   confirmLsn: bigint,
-  schemaSent: ReadonlySet<string> = new Set(),
+  schemaSent: ReadonlySet<string>,
+  lookup: RelationLookup,
 ): Promise<void> {
-  const cursors = plans.map((plan) => new StreamCursor(plan, state.bookmark(plan.tapStreamId), ctx.now()));
+  const cursors = plans.map((plan) => new StreamCursor(plan, state.bookmark(plan.tapStreamId), ctx.now(), lookup));
   const { end, slotConfirmed } = await readEndLsn(ctx);
   const start = minLsn(cursors.map((c) => c.startLsn)) ?? 0n;
   if (slotConfirmed !== undefined && start < slotConfirmed) {

@@ -7,6 +7,7 @@
  * and the stand-alone decoders parse values into JS types, while the tap needs each value's
  * text exactly as the server printed it, for its one value converter.
  */
+import { SyncError } from '../../errors';
 
 /** A column's value in a TupleData: text, SQL NULL, or `undefined` for an unchanged TOASTed value ('u'). */
 export type TupleValue = string | null | undefined;
@@ -91,8 +92,11 @@ export interface Truncate {
 
 export type PgOutputMessage = Begin | Commit | Origin | Relation | Type | Insert | Update | Delete | Truncate;
 
-export class PgOutputError extends Error {
-  readonly code = 'PGOUTPUT_DECODE';
+/** A message the decoder cannot read: exit 1, the last STATE stands. */
+export class PgOutputError extends SyncError {
+  constructor(message: string) {
+    super('PGOUTPUT_DECODE', message);
+  }
 }
 
 /** A cursor over one message. */

@@ -9,7 +9,9 @@ import postgres from 'postgres';
 import type { Duplex } from 'node:stream';
 import type { TapConfig } from '../../config/types';
 import { connectionOptions } from '../../db/connect';
+import { SyncError } from '../../errors';
 import type { Logger } from '../../log/logger';
+import { quoteIdentifier, quoteLiteral } from '../queries';
 import { formatLsn, pgTimestampFromDate } from './lsn';
 
 export interface XLogData {
@@ -39,7 +41,7 @@ export function parseCopyData(buf: Buffer): ReplicationMessage {
   if (kind === 0x6b && buf.length >= 18) {
     return { tag: 'PrimaryKeepalive', walEnd: buf.readBigUInt64BE(1), sendTime: buf.readBigInt64BE(9), replyRequested: buf[17] === 1 };
   }
-  throw new Error(`replication stream: unexpected CopyData message 0x${(kind ?? 0).toString(16)} of ${buf.length} bytes`);
+  throw new SyncError('REPLICATION_PROTOCOL', `replication stream: unexpected CopyData message 0x${(kind ?? 0).toString(16)} of ${buf.length} bytes`);
 }
 
 /**
@@ -60,8 +62,7 @@ export function standbyStatusUpdate(confirmed: bigint, now: Date, replyRequested
 
 /** `'"name"'`: a publication name as START_REPLICATION's option string (an identifier list). */
 export function publicationNamesOption(publication: string): string {
-  const identifier = '"' + publication.replace(/"/g, '""') + '"';
-  return "'" + identifier.replace(/'/g, "''") + "'";
+  return quoteLiteral(quoteIdentifier(publication));
 }
 
 /**

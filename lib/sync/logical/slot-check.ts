@@ -6,6 +6,7 @@
 import type { TapConfig } from '../../config/types';
 import type { TapSql } from '../../db/connect';
 import { InputError } from '../../errors';
+import { quoteIdentifier, quoteLiteral, quoteQualified } from '../queries';
 
 export interface SlotInfo {
   plugin: string | null;
@@ -60,14 +61,6 @@ export async function inspectLogicalSetup(sql: TapSql, config: TapConfig): Promi
   return setup;
 }
 
-function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
-
-function quoteLiteral(text: string): string {
-  return "'" + text.replace(/'/g, "''") + "'";
-}
-
 /** Every problem with the set-up, each with the fix. Pure. */
 export function setupProblems(setup: LogicalSetup, config: TapConfig, tables: readonly LogicalTable[]): string[] {
   const problems: string[] = [];
@@ -77,7 +70,7 @@ export function setupProblems(setup: LogicalSetup, config: TapConfig, tables: re
     problems.push(`wal_level is ${setup.walLevel}, LOG_BASED needs logical: ALTER SYSTEM SET wal_level = logical; then restart the server`);
   }
   if (!setup.canReplicate) {
-    problems.push(`role ${setup.user} lacks the REPLICATION privilege: ALTER ROLE ${quoteIdent(setup.user)} REPLICATION;`);
+    problems.push(`role ${setup.user} lacks the REPLICATION privilege: ALTER ROLE ${quoteIdentifier(setup.user)} REPLICATION;`);
   }
   if (!setup.slot) {
     problems.push(`replication slot ${slot} does not exist: SELECT pg_create_logical_replication_slot(${quoteLiteral(slot)}, 'pgoutput');`);
@@ -90,17 +83,17 @@ export function setupProblems(setup: LogicalSetup, config: TapConfig, tables: re
     problems.push(`replication slot ${slot} belongs to database ${setup.slot.database}, not ${config.dbname}: set replication_slot_name to a slot of this database`);
   }
   if (!setup.publication) {
-    const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ') || '<tables>';
-    problems.push(`publication ${pub} does not exist: CREATE PUBLICATION ${quoteIdent(pub)} FOR TABLE ${list} WITH (publish_via_partition_root = true);`);
+    const list = tables.map((t) => quoteQualified(t.schema, t.name)).join(', ') || '<tables>';
+    problems.push(`publication ${pub} does not exist: CREATE PUBLICATION ${quoteIdentifier(pub)} FOR TABLE ${list} WITH (publish_via_partition_root = true);`);
     return problems;
   }
   const published = new Set(setup.publication.tables.map((t) => `${t.schema}\u0000${t.name}`));
   for (const table of tables) {
-    const name = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+    const name = quoteQualified(table.schema, table.name);
     if (table.kind === 'p' && !setup.publication.viaRoot) {
-      problems.push(`table ${name} is partitioned and publication ${pub} sends its changes under the partitions' names: ALTER PUBLICATION ${quoteIdent(pub)} SET (publish_via_partition_root = true);`);
+      problems.push(`table ${name} is partitioned and publication ${pub} sends its changes under the partitions' names: ALTER PUBLICATION ${quoteIdentifier(pub)} SET (publish_via_partition_root = true);`);
     } else if (!published.has(`${table.schema}\u0000${table.name}`)) {
-      problems.push(`table ${name} is not in publication ${pub}: ALTER PUBLICATION ${quoteIdent(pub)} ADD TABLE ${name};`);
+      problems.push(`table ${name} is not in publication ${pub}: ALTER PUBLICATION ${quoteIdentifier(pub)} ADD TABLE ${name};`);
     }
   }
   return problems;

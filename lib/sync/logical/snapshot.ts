@@ -15,11 +15,12 @@
  */
 import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
-import type { ColumnInfo } from '../../discovery/types';
+import type { TapSql } from '../../db/connect';
 import { activateVersionMessage } from '../../messages/serialize';
+import type { ColumnInfo } from '../../pg/types';
 import type { Bookmark } from '../../state/types';
 import { copyToRecords } from '../copy-reader';
-import { quoteIdentifier } from '../queries';
+import { snapshotRows } from '../queries';
 import type { StateEmitter } from '../state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from '../stream-io';
 import { formatLsn, lsnToNumber, parseLsn } from './lsn';
@@ -43,14 +44,6 @@ async function capturePosition(ctx: RunContext): Promise<{ lsn: bigint; running:
   return { lsn: parseLsn(String(row.lsn)), running: new Set(running.map((r) => String(r.xid))) };
 }
 
-function snapshotCopy(sql: RunContext['sql'], plan: StreamPlan, lsn: bigint) {
-  const columns = plan.columns.map((c) => quoteIdentifier(c.name)).join(', ');
-  const table = `${quoteIdentifier(plan.relation.schema)}.${quoteIdentifier(plan.relation.name)}`;
-  const lsnText = String(lsnToNumber(lsn)); // an integer we made: safe in the statement text
-  const select = columns === '' ? lsnText : `${columns}, ${lsnText}`;
-  return sql`COPY (SELECT ${sql.unsafe(select)} FROM ${sql.unsafe(table)}) TO STDOUT`;
-}
-
 export async function snapshotLogicalStream(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark): Promise<void> {
   const id = plan.tapStreamId;
   const version = start.version ?? ctx.now().getTime();
@@ -72,7 +65,7 @@ export async function snapshotLogicalStream(ctx: RunContext, plan: StreamPlan, s
         const inSnapshot = await tx`SELECT txid_snapshot_xip(txid_current_snapshot())::text AS xid`;
         const stillRunning = inSnapshot.filter((r) => capture.running.has(String(r.xid)));
         if (stillRunning.length > 0 && Date.now() - startedAt < SETTLE_MS) throw new SnapshotNotSettled();
-        return copyToRecords(ctx, withLsn, await readCopy(snapshotCopy(tx as unknown as RunContext['sql'], plan, capture.lsn)), {
+        return copyToRecords(ctx, withLsn, await readCopy(snapshotRows(tx as unknown as TapSql, plan, lsnToNumber(capture.lsn))), {
           version,
           extraFields: 0,
           checkpoint,

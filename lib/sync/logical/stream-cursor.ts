@@ -5,9 +5,8 @@
  */
 import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
-import { introspect } from '../../discovery/introspect';
-import type { ColumnInfo } from '../../discovery/types';
 import { recordPrefix, schemaMessage } from '../../messages/serialize';
+import type { ColumnInfo, RelationLookup } from '../../pg/types';
 import type { Bookmark } from '../../state/types';
 import { changeEncoder, type ChangeEncoder } from './change-encoder';
 import { logicalStreamSchema } from './logical-schema';
@@ -26,7 +25,8 @@ export class StreamCursor {
   private readonly discovered: Set<string>;
   private readonly added: ColumnInfo[] = [];
 
-  constructor(readonly plan: StreamPlan, bookmark: Bookmark, now: Date) {
+  /** `lookup` reads the live columns when the WAL shows columns the plan does not have. */
+  constructor(readonly plan: StreamPlan, bookmark: Bookmark, now: Date, private readonly lookup: RelationLookup) {
     this.id = plan.tapStreamId;
     this.prefix = recordPrefix(plan.stream);
     this.startLsn = lsnFromBookmark(bookmark.lsn) ?? 0n;
@@ -65,7 +65,7 @@ export class StreamCursor {
   async encoderFor(ctx: RunContext, relation: Relation, onNewSchema: (line: string) => Promise<void>): Promise<ChangeEncoder> {
     const unknown = relation.columns.filter((c) => !this.discovered.has(c.name) && !this.columns.has(c.name)).map((c) => c.name);
     if (unknown.length > 0) {
-      const relations = await introspect(ctx.sql, { filter_schemas: [relation.namespace] });
+      const relations = await this.lookup([relation.namespace]);
       const live = relations.find((r) => r.schema === relation.namespace && r.name === relation.name);
       for (const name of unknown) {
         const column = live?.columns.find((c) => c.name === name && c.supported);

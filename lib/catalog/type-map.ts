@@ -5,8 +5,8 @@
  * schemas/singer/stream-schema.schema.json allows on a column: no multipleOf, exclusive bounds or
  * additionalProperties, and integer minimum/maximum only.
  */
-import type { JsonSchema } from '../catalog/types';
-import type { ColumnInfo, ColumnType, ValueKind } from './types';
+import type { ColumnInfo, ColumnType, ValueKind } from '../pg/types';
+import type { JsonSchema } from './types';
 
 export interface TypeMapOptions {
   /** json/jsonb as parsed JSON (object or array) instead of JSON text. */

@@ -1,7 +1,9 @@
 /**
- * What the introspection query learns about the database, before it becomes a Singer catalog.
+ * The neutral PostgreSQL model: what the introspection query learns about the database, read by
+ * discovery, the catalog, the sync and the value converter alike. No I/O.
  * `ValueKind` is the one classification of a PostgreSQL type that both the JSON Schema mapping
- * (discovery) and the value converter (lib/values) switch on, so the two can never disagree.
+ * (lib/catalog/type-map.ts) and the value converter (lib/values) switch on, so the two can never
+ * disagree.
  */
 export type ValueKind =
   | 'smallint' // int2
@@ -71,3 +73,9 @@ export interface RelationInfo {
 export function isViewKind(kind: RelationKind): boolean {
   return kind === 'v' || kind === 'm';
 }
+
+/**
+ * The live relations of these schemas (every readable one when the list is empty): the
+ * discovery query, handed to the sync by its caller so that the sync never imports discovery.
+ */
+export type RelationLookup = (schemas: readonly string[]) => Promise<RelationInfo[]>;
