@@ -13,7 +13,7 @@ import { serverInfo } from '../db/server-info';
 import { describeError, InputError, TapError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
 import { aboutMarkdown, buildAbout, readPackageInfo } from './about';
-import { parseArgs, type CliArgs } from './args';
+import { parseArgs, usesSelection, type CliArgs } from './args';
 import { runDiscover, runSyncMode, runTest, writeStdout, type ModeInput } from './modes';
 import { readJsonFile } from './read-json';
 
@@ -57,6 +57,12 @@ async function printInfo(args: CliArgs, schema: ConfigSchema): Promise<void> {
 
 async function runMode(args: CliArgs, input: ModeInput, catalog: unknown, state: unknown): Promise<void> {
   if (args.mode === 'test') return runTest(input);
+  if (usesSelection(args)) {
+    const { catalogForRun } = await import('./selection');
+    const selected = await catalogForRun(input, args, catalog, args.mode === 'sync');
+    if (args.mode === 'discover') return writeStdout(JSON.stringify(selected) + '\n');
+    return runSyncMode(input, selected, state);
+  }
   if (args.mode === 'discover') return runDiscover(input);
   return runSyncMode(input, catalog, state);
 }
@@ -74,7 +80,7 @@ export async function main(argv: string[]): Promise<void> {
     outcome.redactor = redactorFor(schema, rawConfigs);
     const catalog = args.catalog ? readJsonFile(args.catalog) : undefined;
     const state = args.state ? readJsonFile(args.state) : undefined;
-    if (args.mode === 'none') throw new InputError('USAGE', 'nothing to do: give --discover, --catalog FILE, --test or --about (see --help)');
+    if (args.mode === 'none') throw new InputError('USAGE', 'nothing to do: give --discover, --catalog FILE, --select PATTERN, --test or --about (see --help)');
     const { config, warnings } = loadConfigWithWarnings(rawConfigs, process.env, schema);
     outcome.redactor = redactorFor(schema, [...rawConfigs, config]);
     const log = createLogger({ level: config.log_level, format: config.log_format, redact: outcome.redactor.text });
