@@ -8,6 +8,7 @@ import { AbortedError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { TapSql } from '../db/connect';
 import type { ServerInfo } from '../db/server-info';
+import { SyncMetrics } from '../log/metrics';
 import { abortOnSignals } from './signals';
 
 export interface ModeInput {
@@ -60,6 +61,7 @@ export async function runSyncMode(input: ModeInput, catalog: unknown, state: unk
     log: input.log,
     signal: controller.signal,
     now: () => new Date(),
+    metrics: new SyncMetrics(input.log, input.config.progress_interval_seconds * 1000),
   };
   try {
     await runSync(ctx, catalog, state);

@@ -95,6 +95,7 @@ async function writeRecords(
   const position = options.position;
   let written = false;
   let last: string | null = null;
+  const reportRecords = recordReporter(ctx, plan, counts);
   const reportPosition = () => {
     if (written) position?.onValue(last);
     written = false;
@@ -123,15 +124,26 @@ async function writeRecords(
         }
       }
       reportPosition();
+      reportRecords();
     }
   } finally {
     reportPosition();
+    reportRecords();
   }
 }
 
 interface Counts {
   records: number;
   positionNulls: number;
+}
+
+/** Tells the run's metrics how many records were written since the last call (once per batch). */
+function recordReporter(ctx: RunContext, plan: StreamPlan, counts: Counts): () => void {
+  let reported = counts.records;
+  return () => {
+    ctx.metrics?.add(plan.tapStreamId, counts.records - reported);
+    reported = counts.records;
+  };
 }
 
 const LF = 0x0a;
@@ -185,6 +197,7 @@ async function writeRecordBytes(
   const onRow = rowCallback(encoder, options);
   const position = options.position;
   const positionField = position ? position.field : -1;
+  const reportRecords = recordReporter(ctx, plan, counts);
   const encodeBatch = async (chunk: Buffer, end: number): Promise<void> => {
     if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
     encoder.setTail(options.version, ctx.now().toISOString());
@@ -219,6 +232,7 @@ async function writeRecordBytes(
       await sendOutput();
     } finally {
       reportPosition();
+      reportRecords();
     }
   };
 

@@ -78,5 +78,5 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
   state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version });
   await ctx.writer.write(activateVersionMessage(plan.stream, version));
   await state.emit();
-  ctx.log.info(`${id}: FULL_TABLE done`, { records: result.records, version });
+  ctx.log.info(`${id}: FULL_TABLE done`, { stream: id, records: result.records, version });
 }

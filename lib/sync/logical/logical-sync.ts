@@ -24,6 +24,8 @@ const STATUS_INTERVAL_MS = 10_000;
 interface Target {
   cursor: StreamCursor;
   encoder: ChangeEncoder;
+  /** Records written since the last report to the run's metrics (reported per transaction). */
+  unreported: number;
 }
 
 interface Transaction {
@@ -58,6 +60,15 @@ class Pass {
     return this.state.emit();
   }
 
+  /** Once per transaction, not per record. */
+  reportRecords(): void {
+    for (const target of this.targets.values()) {
+      if (!target || target.unreported === 0) continue;
+      this.ctx.metrics?.add(target.cursor.id, target.unreported);
+      target.unreported = 0;
+    }
+  }
+
   get inTransaction(): boolean {
     return this.txn !== undefined;
   }
@@ -82,6 +93,7 @@ class Pass {
   private async record(target: Target, body: string, txn: Transaction): Promise<void> {
     await this.write(recordLine(target.cursor.prefix, body, target.cursor.version, txn.timeExtracted));
     this.records += 1;
+    target.unreported += 1;
     this.sinceCheckpoint += 1;
     if (this.sinceCheckpoint >= this.ctx.config.state_interval) {
       const done = this.checkpoint();
@@ -98,11 +110,12 @@ class Pass {
       case 'Commit':
         this.txn = undefined;
         this.position = maxLsn(this.position, message.endLsn);
+        this.reportRecords();
         return;
       case 'Relation': {
         const cursor = this.cursors.find((c) => c.matches(message));
         const encoder = cursor ? await cursor.encoderFor(this.ctx, message, (line) => this.write(line)) : undefined;
-        this.targets.set(message.relationId, cursor && encoder ? { cursor, encoder } : null);
+        this.targets.set(message.relationId, cursor && encoder ? { cursor, encoder, unreported: 0 } : null);
         return;
       }
       case 'Origin':
@@ -212,16 +225,23 @@ export async function syncLogical(
     now: ctx.now,
   });
   let reason: StopReason;
+  for (const cursor of cursors) ctx.metrics?.start(cursor.id);
+  const endMetrics = (status: 'succeeded' | 'failed') => {
+    pass.reportRecords();
+    for (const cursor of cursors) ctx.metrics?.end(cursor.id, status);
+  };
   try {
     session.sendStatus(confirm);
     reason = await stream(ctx, session, pass, end, confirm);
     await pass.checkpoint();
   } catch (error) {
+    endMetrics('failed');
     await checkpointAfterFailure(() => pass.checkpoint(), error);
     throw error;
   } finally {
     await session.close();
   }
+  endMetrics(reason === 'signal' ? 'failed' : 'succeeded');
   for (const cursor of cursors) logWarnings(ctx, cursor.plan, cursor.warnings);
   ctx.log.info(`LOG_BASED streaming done (${reason})`, { records: pass.records, position: formatLsn(pass.position) });
   if (reason === 'signal') throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
