@@ -26,6 +26,8 @@ export interface CliArgs {
   /** --replication-method / --replication-key: defaults for selected streams that name none. */
   replicationMethod?: ReplicationMethod;
   replicationKey?: string;
+  /** --quiet: warnings and errors only (no progress, metrics or info lines). */
+  quiet: boolean;
   /** The usage text, for --help. */
   help: string;
 }
@@ -64,6 +66,7 @@ function parser(argv: string[]) {
     .option('state', { type: 'string', requiresArg: true, describe: 'State JSON file of the last run: resume from it' })
     .option('about', { type: 'boolean', describe: 'Print name, version, capabilities and settings' })
     .option('format', { choices: ['json', 'markdown'], requiresArg: true, describe: 'Format of --about' })
+    .option('quiet', { type: 'boolean', describe: 'Log warnings and errors only: no progress, metrics or info lines on stderr' })
     .option('test', { type: 'boolean', describe: 'Connect, report server version and readable relations on stderr' })
     .option('version', { type: 'boolean', describe: 'Print the version' })
     .option('help', { type: 'boolean', describe: 'Print this help' })
@@ -150,5 +153,6 @@ export async function parseArgs(argv: string[]): Promise<CliArgs> {
   const mode = modeOf(flags, catalog, state, parsed.format !== undefined, { select, replication });
   const help = mode === 'help' ? await cli.getHelp() : '';
   const aboutFormat = parsed.format === 'markdown' ? 'markdown' : 'json';
-  return { mode, configFiles, catalog, state, aboutFormat, select, replicationMethod, replicationKey, help };
+  const quiet = single('quiet', parsed.quiet);
+  return { mode, configFiles, catalog, state, aboutFormat, select, replicationMethod, replicationKey, quiet, help };
 }

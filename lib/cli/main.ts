@@ -12,6 +12,7 @@ import { connectionFailure } from '../db/connection-error';
 import { serverInfo } from '../db/server-info';
 import { describeError, InputError, TapError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
+import { liveViewFor } from '../log/progress-view';
 import { aboutMarkdown, buildAbout, readPackageInfo } from './about';
 import { parseArgs, usesSelection, type CliArgs } from './args';
 import { runDiscover, runSyncMode, runTest, writeStdout, type ModeInput } from './modes';
@@ -83,7 +84,10 @@ export async function main(argv: string[]): Promise<void> {
     if (args.mode === 'none') throw new InputError('USAGE', 'nothing to do: give --discover, --catalog FILE, --select PATTERN, --test or --about (see --help)');
     const { config, warnings } = loadConfigWithWarnings(rawConfigs, process.env, schema);
     outcome.redactor = redactorFor(schema, [...rawConfigs, config]);
-    const log = createLogger({ level: config.log_level, format: config.log_format, redact: outcome.redactor.text });
+    const level = args.quiet && (config.log_level === 'debug' || config.log_level === 'info') ? 'warn' : config.log_level;
+    // On a terminal a sync's progress is live lines at the bottom; log lines go above them.
+    const live = args.mode === 'sync' && config.log_format === 'text' ? liveViewFor(process.stderr, level === 'debug' || level === 'info') : undefined;
+    const log = createLogger({ level, format: config.log_format, redact: outcome.redactor.text, sink: live?.print });
     outcome.log = log;
     outcome.debug = config.log_level === 'debug';
     warnings.forEach((warning) => log.warn(warning));
@@ -94,7 +98,7 @@ export async function main(argv: string[]): Promise<void> {
     });
     log.debug('connected', { server_version: server.version });
     const stderr = (line: string): void => void process.stderr.write(outcome.redactor.text(line) + '\n');
-    await runMode(args, { sql, config, log, server, stderr }, catalog, state);
+    await runMode(args, { sql, config, log, server, stderr, live }, catalog, state);
   } catch (error) {
     report(error, outcome);
   } finally {

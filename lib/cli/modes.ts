@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger';
 import type { TapSql } from '../db/connect';
 import type { ServerInfo } from '../db/server-info';
 import { SyncMetrics } from '../log/metrics';
+import { logView, type LiveView } from '../log/progress-view';
 import { abortOnSignals } from './signals';
 
 export interface ModeInput {
@@ -18,6 +19,8 @@ export interface ModeInput {
   server: ServerInfo;
   /** Writes one line to stderr (redacted). */
   stderr: (line: string) => void;
+  /** Live progress lines when stderr is a terminal (the logger prints above them). */
+  live?: LiveView;
 }
 
 export function writeStdout(text: string): Promise<void> {
@@ -49,6 +52,11 @@ function isPipeClosed(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
+function syncMetrics(input: ModeInput): SyncMetrics {
+  const intervalMs = input.config.progress_interval_seconds * 1000;
+  return new SyncMetrics(input.log, intervalMs, Date.now, input.live ?? logView(input.log, intervalMs));
+}
+
 export async function runSyncMode(input: ModeInput, catalog: unknown, state: unknown): Promise<void> {
   const [{ runSync }, { createStreamWriter }] = await Promise.all([import('../sync/run-sync'), import('../messages/writer')]);
   const writer = createStreamWriter(process.stdout);
@@ -61,7 +69,7 @@ export async function runSyncMode(input: ModeInput, catalog: unknown, state: unk
     log: input.log,
     signal: controller.signal,
     now: () => new Date(),
-    metrics: new SyncMetrics(input.log, input.config.progress_interval_seconds * 1000),
+    metrics: syncMetrics(input),
   };
   try {
     await runSync(ctx, catalog, state);

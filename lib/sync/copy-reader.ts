@@ -68,7 +68,7 @@ export async function copyToRecords(
       warnings.set(key, (warnings.get(key) ?? 0) + 1);
     }),
   }));
-  const counts = { records: 0, positionNulls: 0 };
+  const counts = { records: 0, positionNulls: 0, bytes: 0 };
   try {
     if (ctx.writer.writeBytes) await writeRecordBytes(ctx, plan, source, columns, options, counts);
     else await writeRecords(ctx, plan, source, recordEncoder(columns), options, counts);
@@ -135,14 +135,18 @@ async function writeRecords(
 interface Counts {
   records: number;
   positionNulls: number;
+  /** Bytes of RECORD lines written (the byte path only). */
+  bytes: number;
 }
 
 /** Tells the run's metrics how many records were written since the last call (once per batch). */
 function recordReporter(ctx: RunContext, plan: StreamPlan, counts: Counts): () => void {
-  let reported = counts.records;
+  let records = counts.records;
+  let bytes = counts.bytes;
   return () => {
-    ctx.metrics?.add(plan.tapStreamId, counts.records - reported);
-    reported = counts.records;
+    ctx.metrics?.add(plan.tapStreamId, counts.records - records, counts.bytes - bytes);
+    records = counts.records;
+    bytes = counts.bytes;
   };
 }
 
@@ -184,6 +188,7 @@ async function writeRecordBytes(
   });
   let pending: Promise<void> | undefined;
   const out = new ByteOutput(OUTPUT_BYTES, (filled) => {
+    counts.bytes += filled.length;
     pending = writeBytes(filled) ?? pending;
   });
   const sendOutput = async (): Promise<void> => {

@@ -106,7 +106,7 @@ export async function runSync(ctx: RunContext, catalogInput: unknown, stateInput
       stream: plan.tapStreamId,
       columns: plan.columns.length,
     });
-    ctx.metrics?.start(plan.tapStreamId);
+    ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
       await strategies[index](ctx, plan, emitter, reset ? {} : bookmark);
     } catch (error) {

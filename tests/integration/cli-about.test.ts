@@ -80,7 +80,7 @@ describe('--version and --help', () => {
   it('--help lists the flags', async () => {
     const run = await runTap(['--help']);
     expect(run.code).toBe(0);
-    for (const flag of ['--config', '--discover', '--catalog', '--properties', '--state', '--select', '--replication-method', '--replication-key', '--about', '--format', '--test', '--version']) {
+    for (const flag of ['--config', '--discover', '--catalog', '--properties', '--state', '--select', '--replication-method', '--replication-key', '--quiet', '--about', '--format', '--test', '--version']) {
       expect(run.stdout).toContain(flag);
     }
   });

@@ -27,6 +27,7 @@ describe('SyncMetrics', () => {
     tick(1_500);
     metrics.add('public-orders', 100);
     expect(metrics.end('public-orders', 'succeeded')).toBe(1_350);
+    expect(lines.pop()).toBe('tap-postgres-ts INFO public-orders: summary records=1350 bytes=0 seconds=11.5 rows_per_second=117 status=succeeded');
     expect(lines.every((l) => l.startsWith('tap-postgres-ts INFO METRIC: {'))).toBe(true);
     expect(textPoints(lines)).toEqual([
       { type: 'counter', metric: 'record_count', value: 1_250, tags: { stream: 'public-orders' } },
@@ -63,10 +64,12 @@ describe('SyncMetrics', () => {
   it('json format: one object per line, the point in metric_info, stream and counters as fields', () => {
     const { lines, metrics, tick } = setup('json');
     metrics.start('public-orders');
-    metrics.add('public-orders', 42);
+    metrics.add('public-orders', 42, 4200);
     tick(250);
     metrics.end('public-orders', 'succeeded');
-    const objects = lines.map((l) => JSON.parse(l));
+    const all = lines.map((l) => JSON.parse(l));
+    expect(all.pop()).toMatchObject({ message: 'public-orders: summary', stream: 'public-orders', records: 42, bytes: 4200, seconds: 0.3, rows_per_second: 168 });
+    const objects = all;
     for (const o of objects) {
       expect(o).toMatchObject({ level: 'info', levelname: 'INFO', name: 'tap-postgres-ts', message: 'METRIC', stream: 'public-orders', records: 42 });
       expect(new Date(o.time).toISOString()).toBe(o.time);

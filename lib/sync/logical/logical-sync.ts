@@ -24,8 +24,9 @@ const STATUS_INTERVAL_MS = 10_000;
 interface Target {
   cursor: StreamCursor;
   encoder: ChangeEncoder;
-  /** Records written since the last report to the run's metrics (reported per transaction). */
+  /** Records (and their bytes) written since the last report to the run's metrics (per transaction). */
   unreported: number;
+  unreportedBytes: number;
 }
 
 interface Transaction {
@@ -49,7 +50,7 @@ class Pass {
     private readonly ctx: RunContext,
     private readonly cursors: StreamCursor[],
     private readonly state: StateEmitter,
-    start: bigint,
+    private readonly start: bigint,
   ) {
     this.position = start;
   }
@@ -62,10 +63,12 @@ class Pass {
 
   /** Once per transaction, not per record. */
   reportRecords(): void {
+    for (const cursor of this.cursors) this.ctx.metrics?.advance(cursor.id, Number(this.position - this.start));
     for (const target of this.targets.values()) {
       if (!target || target.unreported === 0) continue;
-      this.ctx.metrics?.add(target.cursor.id, target.unreported);
+      this.ctx.metrics?.add(target.cursor.id, target.unreported, target.unreportedBytes);
       target.unreported = 0;
+      target.unreportedBytes = 0;
     }
   }
 
@@ -91,9 +94,11 @@ class Pass {
   }
 
   private async record(target: Target, body: string, txn: Transaction): Promise<void> {
-    await this.write(recordLine(target.cursor.prefix, body, target.cursor.version, txn.timeExtracted));
+    const line = recordLine(target.cursor.prefix, body, target.cursor.version, txn.timeExtracted);
+    await this.write(line);
     this.records += 1;
     target.unreported += 1;
+    target.unreportedBytes += Buffer.byteLength(line) + 1;
     this.sinceCheckpoint += 1;
     if (this.sinceCheckpoint >= this.ctx.config.state_interval) {
       const done = this.checkpoint();
@@ -115,7 +120,7 @@ class Pass {
       case 'Relation': {
         const cursor = this.cursors.find((c) => c.matches(message));
         const encoder = cursor ? await cursor.encoderFor(this.ctx, message, (line) => this.write(line)) : undefined;
-        this.targets.set(message.relationId, cursor && encoder ? { cursor, encoder, unreported: 0 } : null);
+        this.targets.set(message.relationId, cursor && encoder ? { cursor, encoder, unreported: 0, unreportedBytes: 0 } : null);
         return;
       }
       case 'Origin':
@@ -225,7 +230,7 @@ export async function syncLogical(
     now: ctx.now,
   });
   let reason: StopReason;
-  for (const cursor of cursors) ctx.metrics?.start(cursor.id);
+  for (const cursor of cursors) ctx.metrics?.start(cursor.id, { unit: 'lsn', total: Number(end > start ? end - start : 0n) });
   const endMetrics = (status: 'succeeded' | 'failed') => {
     pass.reportRecords();
     for (const cursor of cursors) ctx.metrics?.end(cursor.id, status);
