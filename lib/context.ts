@@ -5,6 +5,7 @@
 import type { TapConfig } from './config/types';
 import type { TapSql } from './db/connect';
 import type { Logger } from './log/logger';
+import type { SyncMetrics } from './log/metrics';
 import type { MessageWriter } from './messages/writer';
 
 export interface RunContext {
@@ -16,4 +17,6 @@ export interface RunContext {
   signal: AbortSignal;
   /** The wall clock (tests may fix it). */
   now: () => Date;
+  /** record_count / sync_duration metrics; readers report once per batch of rows. */
+  metrics?: SyncMetrics;
 }

@@ -1,15 +1,15 @@
 /**
- * `--about`: name, version, description, capabilities and every setting of the config schema
- * (type, default, env fallback, description, secret flag). Only the schema is read, so no
- * configured value — let alone a secret — can appear.
+ * `--about`: name, version, description, capabilities and every setting of the config schema:
+ * the Meltano plugin definition's fields (label, kind, description, value, sensitive, options;
+ * lib/cli/meltano-definition.ts) plus type, default, env fallback and secret flag. Only the
+ * schema is read, so no configured value — let alone a secret — can appear.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigSchema, SettingSchema } from '../config/schema';
+import { CAPABILITIES, meltanoSetting, type MeltanoSetting } from './meltano-definition';
 
-export const CAPABILITIES = ['catalog', 'discover', 'properties', 'state', 'about', 'test', 'activate-version', 'log-based'];
-
-export interface AboutSetting {
+export interface AboutSetting extends MeltanoSetting {
   name: string;
   type: string;
   description: string;
@@ -48,13 +48,13 @@ function typeName(setting: SettingSchema): string {
 
 export function buildAbout(schema: ConfigSchema, pkg: PackageInfo): About {
   const settings = Object.entries(schema.properties).map(([name, setting]) => {
-    const entry: AboutSetting = { name, type: typeName(setting), description: setting.description ?? '', secret: setting.writeOnly === true };
+    const entry: AboutSetting = { ...meltanoSetting(name, setting), type: typeName(setting), secret: setting.writeOnly === true };
     if (setting.default !== undefined && !entry.secret) entry.default = setting.default;
     if (setting.enum) entry.enum = setting.enum;
     if (setting['x-env']) entry.env = setting['x-env'];
     return entry;
   });
-  return { name: pkg.name, version: pkg.version, description: pkg.description ?? '', capabilities: CAPABILITIES, settings };
+  return { name: pkg.name, version: pkg.version, description: pkg.description ?? '', capabilities: [...CAPABILITIES], settings };
 }
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

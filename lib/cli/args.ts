@@ -3,6 +3,8 @@
  * prints: a bad command line becomes one InputError line (exit 2).
  */
 import yargs from 'yargs';
+import type { ReplicationMethod } from '../config/types';
+import { parseSelectPattern } from '../catalog/select-patterns';
 import { InputError } from '../errors';
 
 export type Mode = 'discover' | 'sync' | 'test' | 'about' | 'version' | 'help' | 'none';
@@ -19,6 +21,13 @@ export interface CliArgs {
   catalog?: FileFlag;
   state?: FileFlag;
   aboutFormat: 'json' | 'markdown';
+  /** --select patterns (repeatable), in the order given. */
+  select: string[];
+  /** --replication-method / --replication-key: defaults for selected streams that name none. */
+  replicationMethod?: ReplicationMethod;
+  replicationKey?: string;
+  /** --quiet: warnings and errors only (no progress, metrics or info lines). */
+  quiet: boolean;
   /** The usage text, for --help. */
   help: string;
 }
@@ -30,7 +39,10 @@ function usageError(message: string): InputError {
 function parser(argv: string[]) {
   return yargs(argv)
     .scriptName('tap-postgres-ts')
-    .usage('$0 [--config FILE]... (--discover | --catalog FILE [--state FILE] | --test | --about [--format json|markdown])')
+    .usage(
+      '$0 [--config FILE]... (--discover [--select PATTERN]... | (--catalog FILE | --select PATTERN...) [--state FILE] ' +
+        '[--replication-method METHOD] [--replication-key COLUMN] | --test | --about [--format json|markdown])',
+    )
     .exitProcess(false)
     .version(false)
     .help(false)
@@ -40,9 +52,21 @@ function parser(argv: string[]) {
     .option('discover', { type: 'boolean', describe: 'Print the catalog of every readable table and view' })
     .option('catalog', { type: 'string', requiresArg: true, describe: 'Catalog JSON file with the selected streams: sync them' })
     .option('properties', { type: 'string', requiresArg: true, describe: 'Legacy name of --catalog' })
+    .option('select', {
+      type: 'string',
+      requiresArg: true,
+      describe: "Select streams by pattern, as Meltano's select: 'public-orders', 'public-*', '!public-audit_*', 'public-users.email', '!public-users.password_hash'; repeatable",
+    })
+    .option('replication-method', {
+      choices: ['FULL_TABLE', 'INCREMENTAL', 'LOG_BASED'],
+      requiresArg: true,
+      describe: 'Replication method of the selected streams that name none',
+    })
+    .option('replication-key', { type: 'string', requiresArg: true, describe: 'Replication key of the selected INCREMENTAL streams that name none' })
     .option('state', { type: 'string', requiresArg: true, describe: 'State JSON file of the last run: resume from it' })
     .option('about', { type: 'boolean', describe: 'Print name, version, capabilities and settings' })
     .option('format', { choices: ['json', 'markdown'], requiresArg: true, describe: 'Format of --about' })
+    .option('quiet', { type: 'boolean', describe: 'Log warnings and errors only: no progress, metrics or info lines on stderr' })
     .option('test', { type: 'boolean', describe: 'Connect, report server version and readable relations on stderr' })
     .option('version', { type: 'boolean', describe: 'Print the version' })
     .option('help', { type: 'boolean', describe: 'Print this help' })
@@ -64,7 +88,30 @@ function single(name: string, value: unknown): boolean {
   return value === true;
 }
 
-function modeOf(flags: Record<string, boolean>, catalog: FileFlag | undefined, state: FileFlag | undefined, format: boolean): Mode {
+/** --select or a replication default given: the run's catalog is made by lib/cli/selection.ts. */
+export function usesSelection(args: CliArgs): boolean {
+  return args.select.length > 0 || args.replicationMethod !== undefined || args.replicationKey !== undefined;
+}
+
+/** A repeatable string flag: every value non-empty. */
+function strings(name: string, value: unknown): string[] {
+  const values = ([] as unknown[]).concat(value ?? []);
+  for (const v of values) if (typeof v !== 'string' || v === '') throw usageError(`--${name} needs a value`);
+  return values as string[];
+}
+
+function singleString(name: string, value: unknown): string | undefined {
+  if (Array.isArray(value)) throw usageError(`--${name} given more than once`);
+  if (value !== undefined && (typeof value !== 'string' || value === '')) throw usageError(`--${name} needs a value`);
+  return value as string | undefined;
+}
+
+interface Selection {
+  select: string[];
+  replication: string | undefined;
+}
+
+function modeOf(flags: Record<string, boolean>, catalog: FileFlag | undefined, state: FileFlag | undefined, format: boolean, selection: Selection): Mode {
   if (flags.help) return 'help';
   if (flags.version) return 'version';
   const modes = ['discover', 'test', 'about'].filter((name) => flags[name]);
@@ -74,9 +121,11 @@ function modeOf(flags: Record<string, boolean>, catalog: FileFlag | undefined, s
     throw usageError(`--${modes[0]} cannot be combined with ${catalog ? catalog.flag : '--state'}`);
   }
   if (format && !flags.about) throw usageError('--format is only for --about');
+  const selecting = selection.select.length > 0 ? '--select' : selection.replication;
+  if ((flags.test || flags.about) && selecting) throw usageError(`--${modes[0]} cannot be combined with ${selecting}`);
   if (modes.length === 1) return modes[0] as Mode;
-  if (catalog) return 'sync';
-  if (state) throw usageError('--state needs --catalog FILE');
+  if (catalog || selection.select.length > 0) return 'sync';
+  if (state) throw usageError('--state needs --catalog FILE or --select PATTERN');
   return 'none';
 }
 
@@ -93,7 +142,17 @@ export async function parseArgs(argv: string[]): Promise<CliArgs> {
   const flags: Record<string, boolean> = {};
   for (const name of ['discover', 'test', 'about', 'version', 'help']) flags[name] = single(name, parsed[name]);
   if (Array.isArray(parsed.format)) throw usageError('--format given more than once');
-  const mode = modeOf(flags, catalog, state, parsed.format !== undefined);
+  const select = strings('select', parsed.select);
+  const patterns = select.map(parseSelectPattern);
+  if (patterns.length > 0 && patterns.every((p) => p.exclude) && catalog === undefined) {
+    throw usageError('--select has only exclusions (!…): name what to include, or give --catalog FILE to exclude from');
+  }
+  const replicationMethod = singleString('replication-method', parsed['replication-method']) as ReplicationMethod | undefined;
+  const replicationKey = singleString('replication-key', parsed['replication-key']);
+  const replication = replicationMethod ? '--replication-method' : replicationKey ? '--replication-key' : undefined;
+  const mode = modeOf(flags, catalog, state, parsed.format !== undefined, { select, replication });
   const help = mode === 'help' ? await cli.getHelp() : '';
-  return { mode, configFiles, catalog, state, aboutFormat: parsed.format === 'markdown' ? 'markdown' : 'json', help };
+  const aboutFormat = parsed.format === 'markdown' ? 'markdown' : 'json';
+  const quiet = single('quiet', parsed.quiet);
+  return { mode, configFiles, catalog, state, aboutFormat, select, replicationMethod, replicationKey, quiet, help };
 }

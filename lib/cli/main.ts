@@ -12,9 +12,10 @@ import { connectionFailure } from '../db/connection-error';
 import { serverInfo } from '../db/server-info';
 import { describeError, InputError, isPipeClosed, TapError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
+import { liveViewFor } from '../log/progress-view';
 import type { SyncInput } from '../sync/run-sync';
 import { aboutMarkdown, buildAbout, readPackageInfo } from './about';
-import { parseArgs, type CliArgs } from './args';
+import { parseArgs, usesSelection, type CliArgs } from './args';
 import { runDiscover, runSyncMode, runTest, writeStdout, type ModeInput } from './modes';
 import { readJsonFile } from './read-json';
 import { parseSyncInput } from './sync-input';
@@ -53,9 +54,16 @@ async function printInfo(args: CliArgs, schema: ConfigSchema): Promise<void> {
   return writeStdout(args.aboutFormat === 'markdown' ? aboutMarkdown(about) : JSON.stringify(about, null, 2) + '\n');
 }
 
-async function runMode(args: CliArgs, input: ModeInput, sync: SyncInput | undefined): Promise<void> {
-  if (sync) return runSyncMode(input, sync);
+/** `sync` is the catalog and state parsed before connecting; `--select` builds the run's catalog here. */
+async function runMode(args: CliArgs, input: ModeInput, catalog: unknown, state: unknown, sync: SyncInput | undefined): Promise<void> {
   if (args.mode === 'test') return runTest(input);
+  if (usesSelection(args)) {
+    const { catalogForRun } = await import('./selection');
+    const selected = await catalogForRun(input, args, catalog, args.mode === 'sync');
+    if (args.mode === 'discover') return writeStdout(JSON.stringify(selected) + '\n');
+    return runSyncMode(input, parseSyncInput(selected, state, input.config.dbname));
+  }
+  if (sync) return runSyncMode(input, sync);
   return runDiscover(input);
 }
 
@@ -72,22 +80,26 @@ export async function main(argv: string[]): Promise<void> {
     outcome.redactor = redactorFor(schema, rawConfigs);
     const catalog = args.catalog ? readJsonFile(args.catalog) : undefined;
     const state = args.state ? readJsonFile(args.state) : undefined;
-    if (args.mode === 'none') throw new InputError('USAGE', 'nothing to do: give --discover, --catalog FILE, --test or --about (see --help)');
+    if (args.mode === 'none') throw new InputError('USAGE', 'nothing to do: give --discover, --catalog FILE, --select PATTERN, --test or --about (see --help)');
     const { config, warnings } = loadConfigWithWarnings(rawConfigs, process.env, schema);
     outcome.redactor = redactorFor(schema, [...rawConfigs, config]);
-    const log = createLogger({ level: config.log_level, format: config.log_format, redact: outcome.redactor.text });
+    const level = args.quiet && (config.log_level === 'debug' || config.log_level === 'info') ? 'warn' : config.log_level;
+    // On a terminal a sync's progress is live lines at the bottom; log lines go above them.
+    const live = args.mode === 'sync' && config.log_format === 'text' ? liveViewFor(process.stderr, level === 'debug' || level === 'info') : undefined;
+    const log = createLogger({ level, format: config.log_format, redact: outcome.redactor.text, sink: live?.print });
     outcome.log = log;
     outcome.debug = config.log_level === 'debug';
     warnings.forEach((warning) => log.warn(warning));
     log.debug('config', outcome.redactor.object({ ...config }) as unknown as Record<string, unknown>);
-    const sync = args.mode === 'sync' ? parseSyncInput(catalog, state, config.dbname) : undefined;
+    // Checked before connecting; with --select and no --catalog only the state can be checked yet.
+    const sync = args.mode === 'sync' ? parseSyncInput(catalog ?? { streams: [] }, state, config.dbname) : undefined;
     sql = connect(config, { log, max: args.mode === 'sync' ? 4 : 1 });
     const server = await serverInfo(sql).catch((error: unknown) => {
       throw connectionFailure(error, config);
     });
     log.debug('connected', { server_version: server.version });
     const stderr = (line: string): void => void process.stderr.write(outcome.redactor.text(line) + '\n');
-    await runMode(args, { sql, config, log, server, stderr }, sync);
+    await runMode(args, { sql, config, log, server, stderr, live }, catalog, state, sync);
   } catch (error) {
     report(error, outcome);
   } finally {

@@ -8,6 +8,8 @@ import { AbortedError, isPipeClosed } from '../errors';
 import type { Logger } from '../log/logger';
 import type { TapSql } from '../db/connect';
 import type { ServerInfo } from '../db/server-info';
+import { SyncMetrics } from '../log/metrics';
+import { logView, type LiveView } from '../log/progress-view';
 import type { SyncInput } from '../sync/run-sync';
 import { abortOnSignals } from './signals';
 
@@ -18,6 +20,8 @@ export interface ModeInput {
   server: ServerInfo;
   /** Writes one line to stderr (redacted). */
   stderr: (line: string) => void;
+  /** Live progress lines when stderr is a terminal (the logger prints above them). */
+  live?: LiveView;
 }
 
 export function writeStdout(text: string): Promise<void> {
@@ -45,6 +49,11 @@ export async function runDiscover({ sql, config, log }: ModeInput): Promise<void
   await writeStdout(JSON.stringify(catalog) + '\n');
 }
 
+function syncMetrics(input: ModeInput): SyncMetrics {
+  const intervalMs = input.config.progress_interval_seconds * 1000;
+  return new SyncMetrics(input.log, intervalMs, Date.now, input.live ?? logView(input.log, intervalMs));
+}
+
 export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<void> {
   const [{ runSync }, { createStreamWriter }, { introspect }] = await Promise.all([
     import('../sync/run-sync'),
@@ -61,6 +70,7 @@ export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<vo
     log: input.log,
     signal: controller.signal,
     now: () => new Date(),
+    metrics: syncMetrics(input),
   };
   try {
     await runSync(ctx, sync, (schemas) => introspect(input.sql, { filter_schemas: [...schemas] }));

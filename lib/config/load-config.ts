@@ -86,6 +86,7 @@ export function loadConfigWithWarnings(
     publication_name: valid.publication_name as string,
     logical_idle_exit_seconds: valid.logical_idle_exit_seconds as number,
     logical_max_run_seconds: valid.logical_max_run_seconds as number,
+    progress_interval_seconds: valid.progress_interval_seconds as number,
     log_level: valid.log_level as TapConfig['log_level'],
     log_format: valid.log_format as TapConfig['log_format'],
   };

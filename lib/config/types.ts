@@ -27,6 +27,8 @@ export interface TapConfig {
   publication_name: string;
   logical_idle_exit_seconds: number;
   logical_max_run_seconds: number;
+  /** Seconds between progress reports (record_count metrics) on stderr. */
+  progress_interval_seconds: number;
   log_level: 'debug' | 'info' | 'warn' | 'error';
   log_format: 'text' | 'json';
 }

@@ -68,7 +68,7 @@ export async function copyToRecords(
       warnings.set(key, (warnings.get(key) ?? 0) + 1);
     }),
   }));
-  const counts = { records: 0, positionNulls: 0 };
+  const counts = { records: 0, positionNulls: 0, bytes: 0 };
   try {
     if (ctx.writer.writeBytes) await writeRecordBytes(ctx, plan, source, columns, options, counts);
     else await writeRecords(ctx, plan, source, recordEncoder(columns), options, counts);
@@ -95,6 +95,7 @@ async function writeRecords(
   const position = options.position;
   let written = false;
   let last: string | null = null;
+  const reportRecords = recordReporter(ctx, plan, counts);
   const reportPosition = () => {
     if (written) position?.onValue(last);
     written = false;
@@ -123,15 +124,30 @@ async function writeRecords(
         }
       }
       reportPosition();
+      reportRecords();
     }
   } finally {
     reportPosition();
+    reportRecords();
   }
 }
 
 interface Counts {
   records: number;
   positionNulls: number;
+  /** Bytes of RECORD lines written (the byte path only). */
+  bytes: number;
+}
+
+/** Tells the run's metrics how many records were written since the last call (once per batch). */
+function recordReporter(ctx: RunContext, plan: StreamPlan, counts: Counts): () => void {
+  let records = counts.records;
+  let bytes = counts.bytes;
+  return () => {
+    ctx.metrics?.add(plan.tapStreamId, counts.records - records, counts.bytes - bytes);
+    records = counts.records;
+    bytes = counts.bytes;
+  };
 }
 
 const LF = 0x0a;
@@ -172,6 +188,7 @@ async function writeRecordBytes(
   });
   let pending: Promise<void> | undefined;
   const out = new ByteOutput(OUTPUT_BYTES, (filled) => {
+    counts.bytes += filled.length;
     pending = writeBytes(filled) ?? pending;
   });
   const sendOutput = async (): Promise<void> => {
@@ -185,6 +202,7 @@ async function writeRecordBytes(
   const onRow = rowCallback(encoder, options);
   const position = options.position;
   const positionField = position ? position.field : -1;
+  const reportRecords = recordReporter(ctx, plan, counts);
   const encodeBatch = async (chunk: Buffer, end: number): Promise<void> => {
     if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
     encoder.setTail(options.version, ctx.now().toISOString());
@@ -219,6 +237,7 @@ async function writeRecordBytes(
       await sendOutput();
     } finally {
       reportPosition();
+      reportRecords();
     }
   };
 

@@ -22,17 +22,20 @@ import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
 interface HeapInfo {
   relfilenode: number;
   resumable: boolean;
+  /** The heap's pages now (its size / block size), for progress. */
+  pages: number;
 }
 
 async function heapInfo(ctx: RunContext, plan: StreamPlan): Promise<HeapInfo> {
   const [row] = await ctx.sql`
     SELECT pg_relation_filenode(c.oid)::int8::text AS filenode, c.relhassubclass AS has_children,
-           current_setting('server_version_num')::int AS version_num
+           current_setting('server_version_num')::int AS version_num,
+           (pg_relation_size(c.oid) / current_setting('block_size')::int)::int8::text AS pages
     FROM pg_class c WHERE c.oid = ${plan.relation.oid}`;
   const filenode = row ? Number(row.filenode ?? 0) : 0;
   const plainHeap = plan.relation.kind === 'r' || plan.relation.kind === 'm';
   const resumable = Boolean(row) && plainHeap && row.has_children === false && Number(row.version_num) >= 140000 && filenode > 0;
-  return { relfilenode: filenode, resumable };
+  return { relfilenode: filenode, resumable, pages: row ? Number(row.pages ?? 0) : 0 };
 }
 
 function ctidPage(ctid: string | null): number {
@@ -50,6 +53,7 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
   }
   const version = interrupted ? (start.version as number) : ctx.now().getTime();
   let page = sameHeap ? (start.ctid_page as number) : 0;
+  if (heap.resumable && heap.pages > 0) ctx.metrics?.estimate(id, { unit: 'pages', total: heap.pages });
   const resumeFields = (): Bookmark => (heap.resumable ? { ctid_page: page, relfilenode: heap.relfilenode } : {});
   const checkpoint = () => {
     state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version, ...resumeFields() });
@@ -67,7 +71,15 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
       version,
       extraFields: heap.resumable ? 1 : 0,
       // The page of the last row written, read before each STATE (not per row).
-      position: heap.resumable ? { field: ctidIndex, onValue: (ctid) => { page = ctidPage(ctid); } } : undefined,
+      position: heap.resumable
+        ? {
+            field: ctidIndex,
+            onValue: (ctid) => {
+              page = ctidPage(ctid);
+              ctx.metrics?.advance(id, page);
+            },
+          }
+        : undefined,
       checkpoint,
     });
   } catch (error) {
@@ -78,5 +90,5 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
   state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version });
   await ctx.writer.write(activateVersionMessage(plan.stream, version));
   await state.emit();
-  ctx.log.info(`${id}: FULL_TABLE done`, { records: result.records, version });
+  ctx.log.info(`${id}: FULL_TABLE done`, { stream: id, records: result.records, version });
 }

@@ -76,5 +76,5 @@ export async function syncIncremental(ctx: RunContext, plan: StreamPlan, state: 
     ctx.log.warn(`${id}: ${nullKeys} row(s) with a NULL ${key} were emitted; later INCREMENTAL syncs cannot see changes to them`);
   }
   await checkpoint();
-  ctx.log.info(`${id}: INCREMENTAL done`, { records: result.records, replication_key_value: value ?? null });
+  ctx.log.info(`${id}: INCREMENTAL done`, { stream: id, records: result.records, replication_key_value: value ?? null });
 }

@@ -106,12 +106,18 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
     const bookmarkProperties = plan.replicationKey ? [plan.replicationKey] : [];
     const schema = plan.method === 'LOG_BASED' ? logicalStreamSchema(plan, [], ctx.config.json_as_object) : plan.schema;
     await ctx.writer.write(schemaMessage(plan.stream, schema, plan.keyProperties, bookmarkProperties));
-    ctx.log.info(`${plan.tapStreamId}: ${plan.method === 'LOG_BASED' ? 'LOG_BASED snapshot' : `${plan.method} sync`} starts`, { columns: plan.columns.length });
+    ctx.log.info(`${plan.tapStreamId}: ${plan.method === 'LOG_BASED' ? 'LOG_BASED snapshot' : `${plan.method} sync`} starts`, {
+      stream: plan.tapStreamId,
+      columns: plan.columns.length,
+    });
+    ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
       await strategies[index](ctx, plan, emitter, reset ? {} : bookmark);
     } catch (error) {
+      ctx.metrics?.end(plan.tapStreamId, 'failed');
       throw streamFailure(`stream ${plan.tapStreamId}`, error);
     }
+    ctx.metrics?.end(plan.tapStreamId, 'succeeded');
     emitter.setCurrentlySyncing(null);
     await emitter.emit();
     // The writer batches 1 MiB; a finished stream's STATE goes out now, not with the next batch.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { parse } from 'yaml';
 import { TAP_BIN } from '../helpers/run-tap';
 
 /** These outputs are not Singer messages, so the raw streams are read (runTap parses JSON lines). */
@@ -48,6 +49,15 @@ describe('--about', () => {
     expect(run.stdout).not.toContain('about-secret-value');
   });
 
+  it('returns the settings and capabilities of the Meltano plugin definition (meltano-hub.yml)', async () => {
+    const hub = parse(readFileSync(join(__dirname, '..', '..', 'meltano-hub.yml'), 'utf8'));
+    const about = JSON.parse(runTap(['--about', '--format', 'json']).stdout);
+    expect(about.capabilities).toEqual(hub.capabilities);
+    const meltanoFields = ['name', 'label', 'kind', 'description', 'value', 'sensitive', 'options'];
+    const pick = (setting: Record<string, unknown>) => Object.fromEntries(meltanoFields.filter((k) => k in setting).map((k) => [k, setting[k]]));
+    expect(about.settings.map(pick)).toEqual(hub.settings);
+  });
+
   it('--format json is the default; --format markdown prints a settings table', async () => {
     const json = await runTap(['--about', '--format', 'json']);
     expect(() => JSON.parse(json.stdout)).not.toThrow();
@@ -70,7 +80,7 @@ describe('--version and --help', () => {
   it('--help lists the flags', async () => {
     const run = await runTap(['--help']);
     expect(run.code).toBe(0);
-    for (const flag of ['--config', '--discover', '--catalog', '--properties', '--state', '--about', '--format', '--test', '--version']) {
+    for (const flag of ['--config', '--discover', '--catalog', '--properties', '--state', '--select', '--replication-method', '--replication-key', '--quiet', '--about', '--format', '--test', '--version']) {
       expect(run.stdout).toContain(flag);
     }
   });

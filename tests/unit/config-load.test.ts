@@ -29,6 +29,7 @@ describe('loadConfig defaults', () => {
       publication_name: 'tap_postgres_ts',
       logical_idle_exit_seconds: 10,
       logical_max_run_seconds: 3600,
+      progress_interval_seconds: 10,
       log_level: 'info',
       log_format: 'text',
     });

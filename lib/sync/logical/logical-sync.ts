@@ -27,6 +27,9 @@ const STATUS_INTERVAL_MS = 10_000;
 interface Target {
   cursor: StreamCursor;
   encoder: ChangeEncoder;
+  /** Records (and their bytes) written since the last report to the run's metrics (per transaction). */
+  unreported: number;
+  unreportedBytes: number;
 }
 
 interface Transaction {
@@ -50,7 +53,7 @@ class Pass {
     private readonly ctx: RunContext,
     private readonly cursors: StreamCursor[],
     private readonly state: StateEmitter,
-    start: bigint,
+    private readonly start: bigint,
   ) {
     this.position = start;
   }
@@ -59,6 +62,17 @@ class Pass {
     this.sinceCheckpoint = 0;
     for (const cursor of this.cursors) this.state.setBookmark(cursor.id, cursor.bookmark(this.position));
     return this.state.emit();
+  }
+
+  /** Once per transaction, not per record. */
+  reportRecords(): void {
+    for (const cursor of this.cursors) this.ctx.metrics?.advance(cursor.id, Number(this.position - this.start));
+    for (const target of this.targets.values()) {
+      if (!target || target.unreported === 0) continue;
+      this.ctx.metrics?.add(target.cursor.id, target.unreported, target.unreportedBytes);
+      target.unreported = 0;
+      target.unreportedBytes = 0;
+    }
   }
 
   get inTransaction(): boolean {
@@ -83,8 +97,11 @@ class Pass {
   }
 
   private async record(target: Target, body: string, txn: Transaction): Promise<void> {
-    await this.write(recordLine(target.cursor.prefix, body, target.cursor.version, txn.timeExtracted));
+    const line = recordLine(target.cursor.prefix, body, target.cursor.version, txn.timeExtracted);
+    await this.write(line);
     this.records += 1;
+    target.unreported += 1;
+    target.unreportedBytes += Buffer.byteLength(line) + 1;
     this.sinceCheckpoint += 1;
     if (this.sinceCheckpoint >= this.ctx.config.state_interval) {
       const done = this.checkpoint();
@@ -101,11 +118,12 @@ class Pass {
       case 'Commit':
         this.txn = undefined;
         this.position = maxLsn(this.position, message.endLsn);
+        this.reportRecords();
         return;
       case 'Relation': {
         const cursor = this.cursors.find((c) => c.matches(message));
         const encoder = cursor ? await cursor.encoderFor(this.ctx, message, (line) => this.write(line)) : undefined;
-        this.targets.set(message.relationId, cursor && encoder ? { cursor, encoder } : null);
+        this.targets.set(message.relationId, cursor && encoder ? { cursor, encoder, unreported: 0, unreportedBytes: 0 } : null);
         return;
       }
       case 'Origin':
@@ -232,16 +250,23 @@ export async function syncLogical(
     now: ctx.now,
   });
   let reason: StopReason;
+  for (const cursor of cursors) ctx.metrics?.start(cursor.id, { unit: 'lsn', total: Number(end > start ? end - start : 0n) });
+  const endMetrics = (status: 'succeeded' | 'failed') => {
+    pass.reportRecords();
+    for (const cursor of cursors) ctx.metrics?.end(cursor.id, status);
+  };
   try {
     session.sendStatus(confirm);
     reason = await stream(ctx, session, pass, end, confirm);
     await pass.checkpoint();
   } catch (error) {
+    endMetrics('failed');
     await checkpointAfterFailure(() => pass.checkpoint(), error);
     throw error;
   } finally {
     await session.close();
   }
+  endMetrics(reason === 'signal' ? 'failed' : 'succeeded');
   for (const cursor of cursors) logWarnings(ctx, cursor.plan, cursor.warnings);
   if (reason === 'max run' && pass.position < end) warnMaxRun(ctx, pass, end);
   ctx.log.info(`LOG_BASED streaming done (${reason})`, { records: pass.records, position: formatLsn(pass.position) });

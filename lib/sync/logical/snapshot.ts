@@ -86,5 +86,5 @@ export async function snapshotLogicalStream(ctx: RunContext, plan: StreamPlan, s
   state.setBookmark(id, { last_replication_method: 'LOG_BASED', version, lsn: lsnToNumber(capture.lsn) });
   await ctx.writer.write(activateVersionMessage(plan.stream, version));
   await state.emit();
-  ctx.log.info(`${id}: LOG_BASED snapshot done`, { records, version, lsn: formatLsn(capture.lsn) });
+  ctx.log.info(`${id}: LOG_BASED snapshot done`, { stream: id, records, version, lsn: formatLsn(capture.lsn) });
 }
