@@ -3,6 +3,7 @@
  */
 import type { Sql } from 'postgres';
 import type { TapConfig } from './config/types';
+import type { SshTunnel } from './db/ssh-tunnel';
 import type { Logger } from './log/logger';
 import type { MessageWriter } from './messages/writer';
 
@@ -15,4 +16,6 @@ export interface RunContext {
   signal: AbortSignal;
   /** The wall clock (tests may fix it). */
   now: () => Date;
+  /** The SSH tunnel every new connection goes through, when ssh_tunnel is enabled. */
+  tunnel?: SshTunnel;
 }

@@ -7,6 +7,7 @@ import type { RunContext } from '../context';
 import { AbortedError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { TapSql } from '../db/connect';
+import type { SshTunnel } from '../db/ssh-tunnel';
 import type { ServerInfo } from '../db/server-info';
 import { abortOnSignals } from './signals';
 
@@ -17,6 +18,8 @@ export interface ModeInput {
   server: ServerInfo;
   /** Writes one line to stderr (redacted). */
   stderr: (line: string) => void;
+  /** The run's SSH tunnel, when ssh_tunnel is enabled. */
+  tunnel?: SshTunnel;
 }
 
 export function writeStdout(text: string): Promise<void> {
@@ -26,13 +29,13 @@ export function writeStdout(text: string): Promise<void> {
 }
 
 /** --test: the answer goes to stderr; stdout is for protocol messages only. */
-export async function runTest({ sql, config, server, stderr }: ModeInput): Promise<void> {
+export async function runTest({ sql, config, server, stderr, tunnel }: ModeInput): Promise<void> {
   const { introspect } = await import('../discovery/introspect');
   const { inspectLogicalSetup, logicalReport } = await import('../sync/logical/slot-check');
   const relations = await introspect(sql, config);
   stderr(
     `tap-postgres-ts: connection OK: PostgreSQL ${server.version} at ${config.host}:${config.port}, ` +
-      `database ${config.dbname}, user ${config.user}; ${relations.length} readable relations`,
+      `database ${config.dbname}, user ${config.user}${tunnel ? `, through SSH bastion ${tunnel.bastion}` : ''}; ${relations.length} readable relations`,
   );
   // LOG_BASED is optional: its set-up is reported, not required, here.
   for (const line of logicalReport(await inspectLogicalSetup(sql, config), config)) stderr(`tap-postgres-ts: ${line}`);
@@ -60,6 +63,7 @@ export async function runSyncMode(input: ModeInput, catalog: unknown, state: unk
     log: input.log,
     signal: controller.signal,
     now: () => new Date(),
+    tunnel: input.tunnel,
   };
   try {
     await runSync(ctx, catalog, state);

@@ -210,6 +210,7 @@ export async function syncLogical(
     startLsn: start,
     log: ctx.log,
     now: ctx.now,
+    tunnel: ctx.tunnel,
   });
   let reason: StopReason;
   try {
