@@ -9,10 +9,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { descendants, tcpLocalPorts } from './proc-sockets';
 import { makeKeys, type TestKeys } from './ssh-keys';
 
 export interface Bastion {
@@ -25,6 +26,8 @@ export interface Bastion {
   keys: TestKeys;
   /** The bastion's public host keys, `type base64` each. */
   hostKeys: string[];
+  /** Local ports of the bastion's TCP sockets now (a backend whose client port is one of them was reached through it). */
+  localPorts(): Set<number>;
   /** SIGKILLs the bastion and every session process it forked. */
   kill(): void;
   stop(): Promise<void>;
@@ -111,25 +114,6 @@ async function waitForBanner(port: number, child: ChildProcess, log: () => strin
   throw new Error(`bastion did not answer on port ${port}: ${log()}`);
 }
 
-/** Every live descendant of `pid` (sshd forks a process per connection, in its own session). */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const visit = (parent: number): void => {
-    for (const [child, ppid] of parents) if (ppid === parent) found.push(child), visit(child);
-  };
-  visit(pid);
-  return found;
-}
-
 function ensureUser(user: string, password: string): void {
   try {
     execFileSync('id', ['-u', user], { stdio: 'ignore' });
@@ -214,6 +198,7 @@ export async function startBastion(options: BastionOptions): Promise<Bastion> {
     password: sshd && !isRoot ? '' : password,
     keys,
     hostKeys: keys.hostKeys.map((key) => key.publicKey),
+    localPorts: () => (child.pid === undefined ? new Set() : tcpLocalPorts([child.pid, ...descendants(child.pid)])),
     kill,
     async stop() {
       kill();
