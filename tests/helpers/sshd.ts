@@ -84,7 +84,7 @@ export function findSshd(): string | undefined {
   return present();
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -112,6 +112,13 @@ async function waitForBanner(port: number, child: ChildProcess, log: () => strin
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`bastion did not answer on port ${port}: ${log()}`);
+}
+
+/** One password per user in this process: two bastions for the same user must not reset it. */
+const passwords = new Map<string, string>();
+function passwordOf(user: string): string {
+  if (!passwords.has(user)) passwords.set(user, `pw-${randomBytes(9).toString('base64url')}`);
+  return passwords.get(user) as string;
 }
 
 function ensureUser(user: string, password: string): void {
@@ -151,7 +158,7 @@ export async function startBastion(options: BastionOptions): Promise<Bastion> {
   writeFileSync(join(dir, 'authorized_keys'), authorizedKeys.join('\n') + '\n', { mode: 0o644 });
   const forwarding = options.forwarding ?? true;
   const port = await freePort();
-  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  const password = passwordOf(options.user);
   const sshd = process.env.TAP_TEST_BASTION === 'ssh2' || (options.password && !isRoot) ? undefined : findSshd();
   let child: ChildProcess;
   let user = options.user;
