@@ -22,8 +22,8 @@ const CONNECT_FAILED = 2;
 export interface SshTunnel {
   /** `user@host:port` of the bastion, for messages. */
   readonly bastion: string;
-  /** A new forwarded channel to the database. */
-  socket(): Promise<Duplex>;
+  /** A new forwarded channel to the database; `purpose` is for the debug log. */
+  socket(purpose?: string): Promise<Duplex>;
   /** Ends the SSH connection (and any channel still open). */
   close(): Promise<void>;
 }
@@ -55,8 +55,10 @@ function forwardFailure(error: SshError, bastion: string, target: string): SyncE
 }
 
 /** postgres.js's `socket` option for a tunnel (none without one). */
-export function tunnelSocket(tunnel: SshTunnel | undefined): { socket?: () => Promise<Duplex> } {
-  return tunnel ? { socket: () => tunnel.socket() } : {};
+export function tunnelSocket(tunnel: SshTunnel | undefined): { socket?: (options?: { connection?: Record<string, unknown> }) => Promise<Duplex> } {
+  if (!tunnel) return {};
+  // postgres.js passes its options: a replication connection is named so in the debug log.
+  return { socket: (options) => tunnel.socket(options?.connection?.replication ? 'replication' : 'queries') };
 }
 
 /** ssh2's connection settings: credentials, pinned host keys, keepalives, the connect timeout. */
@@ -125,7 +127,7 @@ export async function openSshTunnel(config: TapConfig, log: Logger): Promise<Ssh
     for (const channel of channels) channel.emit('error', new SyncError('SSH_TUNNEL_LOST', message));
   });
 
-  const socket = (): Promise<Duplex> =>
+  const socket = (purpose = 'queries'): Promise<Duplex> =>
     new Promise((resolve, reject) => {
       if (lost) return reject(new SyncError('SSH_TUNNEL_LOST', `the SSH connection to bastion ${bastion} was lost (${lost})`));
       let settled = false;
@@ -143,6 +145,7 @@ export async function openSshTunnel(config: TapConfig, log: Logger): Promise<Ssh
         // postgres.js names the TLS server (SNI) after socket.host and waits on readyState to close.
         Object.assign(channel, { host: config.host });
         Object.defineProperty(channel, 'readyState', { get: () => (channels.has(channel) ? 'open' : 'closed') });
+        log.debug('SSH channel open', { target, purpose, open: channels.size });
         resolve(channel);
       };
       try {

