@@ -37,9 +37,11 @@ export function expectedForm(setting: SettingSchema): string {
   return 'a string';
 }
 
-/** The setting an error is about, as path parts: ['port'] or ['ssh_tunnel', 'port']. */
-function keyPath(error: ErrorObject): string[] {
-  return error.instancePath.split('/').slice(1, 3).filter((part) => part !== '');
+/** The setting an error is about, as path parts: ['port'], or ['ssh_tunnel', 'port'] inside a group. */
+function keyPath(error: ErrorObject, schema: ConfigSchema): string[] {
+  const [top, inner] = error.instancePath.split('/').slice(1);
+  if (!top) return [];
+  return inner !== undefined && schema.properties[top]?.properties ? [top, inner] : [top];
 }
 
 function describeKey(path: string[], data: Record<string, unknown>, schema: ConfigSchema, sources: ValueSources): string {
@@ -72,7 +74,7 @@ export function validateConfig(
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const error of validate.errors ?? []) {
-    const path = keyPath(error);
+    const path = keyPath(error, schema);
     if (path.length === 0) {
       problems.push(`the config must be a JSON object`);
       break;
