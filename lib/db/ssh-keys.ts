@@ -76,10 +76,10 @@ export interface PinnedHostKeys {
 
 const KEY_TYPE = /^(ssh-(rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp\d+|sk-\S+)$/;
 
-/** host_key: one key or fingerprint a line (or comma-separated); `#` comments allowed. */
+/** host_key: one key or fingerprint a line; `#` comments allowed. */
 export function pinnedHostKeys(hostKey: string): PinnedHostKeys {
   const pinned: PinnedHostKeys = { fingerprints: new Set(), types: [] };
-  for (const line of hostKey.split(/[\n,]/).map((entry) => entry.trim())) {
+  for (const line of hostKey.split('\n').map((entry) => entry.trim())) {
     if (line === '' || line.startsWith('#')) continue;
     const fp = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(line);
     if (fp) {
