@@ -106,26 +106,34 @@ export async function openSshTunnel(config: TapConfig, log: Logger): Promise<Ssh
   let lost: string | undefined;
   let closing = false;
 
-  await new Promise<void>((resolve, reject) => {
-    const fail = (error: SshError): void => reject(connectFailure(error, bastion, tunnel.username, refusedKey));
-    client.once('ready', () => {
-      client.off('error', fail);
-      resolve();
-    });
-    client.once('error', fail);
-    client.connect(settings);
-  });
-  log.debug('SSH tunnel open', { bastion, target });
-
+  // One 'error' listener for the whole life of the client: before 'ready' it fails the opening,
+  // after it marks the tunnel lost ('close' follows and fails the open channels).
+  let opening: { resolve: () => void; reject: (error: SyncError) => void } | undefined;
   client.on('error', (error: SshError) => {
-    lost ??= error.message;
+    if (opening) opening.reject(connectFailure(error, bastion, tunnel.username, refusedKey));
+    else lost ??= error.message;
   });
   client.on('close', () => {
+    if (opening) return opening.reject(connectFailure(Object.assign(new Error('connection closed by the bastion'), { level: 'client-socket' }), bastion, tunnel.username, refusedKey));
     if (closing) return;
     lost ??= 'connection closed';
     const message = `the SSH connection to bastion ${bastion} was lost (${lost})`;
     for (const channel of channels) channel.emit('error', new SyncError('SSH_TUNNEL_LOST', message));
   });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      opening = { resolve, reject };
+      client.once('ready', () => resolve());
+      client.connect(settings);
+    });
+  } catch (error) {
+    closing = true;
+    client.destroy();
+    throw error;
+  } finally {
+    opening = undefined;
+  }
+  log.debug('SSH tunnel open', { bastion, target });
 
   const socket = (purpose = 'queries'): Promise<Duplex> =>
     new Promise((resolve, reject) => {
