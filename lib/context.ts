@@ -4,6 +4,7 @@
  */
 import type { TapConfig } from './config/types';
 import type { TapSql } from './db/connect';
+import type { SshTunnel } from './db/ssh-tunnel';
 import type { Logger } from './log/logger';
 import type { SyncMetrics } from './log/metrics';
 import type { MessageWriter } from './messages/writer';
@@ -19,4 +20,6 @@ export interface RunContext {
   now: () => Date;
   /** record_count / sync_duration metrics; readers report once per batch of rows. */
   metrics?: SyncMetrics;
+  /** The SSH tunnel every new connection goes through, when ssh_tunnel is enabled. */
+  tunnel?: SshTunnel;
 }

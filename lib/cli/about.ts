@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigSchema, SettingSchema } from '../config/schema';
+import { flatSettings, type ConfigSchema, type SettingSchema } from '../config/schema';
 import { CAPABILITIES, meltanoSetting, type MeltanoSetting } from './meltano-definition';
 
 export interface AboutSetting extends MeltanoSetting {
@@ -47,7 +47,7 @@ function typeName(setting: SettingSchema): string {
 }
 
 export function buildAbout(schema: ConfigSchema, pkg: PackageInfo): About {
-  const settings = Object.entries(schema.properties).map(([name, setting]) => {
+  const settings = flatSettings(schema).map(([name, setting]) => {
     const entry: AboutSetting = { ...meltanoSetting(name, setting), type: typeName(setting), secret: setting.writeOnly === true };
     if (setting.default !== undefined && !entry.secret) entry.default = setting.default;
     if (setting.enum) entry.enum = setting.enum;

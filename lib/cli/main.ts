@@ -6,10 +6,11 @@
  */
 import { loadConfigWithWarnings } from '../config/load-config';
 import { collectSecretValues, createRedactor, secretKeys, type Redactor } from '../config/redact';
-import { loadConfigSchema, type ConfigSchema } from '../config/schema';
+import { flatSettings, loadConfigSchema, type ConfigSchema } from '../config/schema';
 import { connect, type TapSql } from '../db/connect';
 import { connectionFailure } from '../db/connection-error';
 import { serverInfo } from '../db/server-info';
+import { openSshTunnel, type SshTunnel } from '../db/ssh-tunnel';
 import { describeError, InputError, isPipeClosed, TapError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
 import { liveViewFor } from '../log/progress-view';
@@ -29,7 +30,7 @@ interface Outcome {
 /** Secrets from the raw files (even invalid ones) and from the env, before anything can fail. */
 function redactorFor(schema: ConfigSchema, objects: unknown[]): Redactor {
   const keys = secretKeys(schema);
-  const fromEnv = Object.entries(schema.properties)
+  const fromEnv = flatSettings(schema)
     .filter(([key, setting]) => keys.has(key) && setting['x-env'])
     .map(([, setting]) => process.env[setting['x-env'] as string])
     .filter((value): value is string => typeof value === 'string' && value !== '');
@@ -71,6 +72,7 @@ export async function main(argv: string[]): Promise<void> {
   const schema = loadConfigSchema();
   const outcome: Outcome = { redactor: redactorFor(schema, []), debug: false };
   let sql: TapSql | undefined;
+  let tunnel: SshTunnel | undefined;
   // An EPIPE on stdout is reported through the failed write; without a listener it would crash.
   process.stdout.on('error', () => undefined);
   try {
@@ -93,16 +95,18 @@ export async function main(argv: string[]): Promise<void> {
     log.debug('config', outcome.redactor.object({ ...config }) as unknown as Record<string, unknown>);
     // Checked before connecting; with --select and no --catalog only the state can be checked yet.
     const sync = args.mode === 'sync' ? parseSyncInput(catalog ?? { streams: [] }, state, config.dbname) : undefined;
-    sql = connect(config, { log, max: args.mode === 'sync' ? 4 : 1 });
+    if (config.ssh_tunnel) tunnel = await openSshTunnel(config, log);
+    sql = connect(config, { log, max: args.mode === 'sync' ? 4 : 1, tunnel });
     const server = await serverInfo(sql).catch((error: unknown) => {
       throw connectionFailure(error, config);
     });
     log.debug('connected', { server_version: server.version });
     const stderr = (line: string): void => void process.stderr.write(outcome.redactor.text(line) + '\n');
-    await runMode(args, { sql, config, log, server, stderr, live }, catalog, state, sync);
+    await runMode(args, { sql, config, log, server, stderr, live, tunnel }, catalog, state, sync);
   } catch (error) {
     report(error, outcome);
   } finally {
     if (sql) await sql.end({ timeout: 1 }).catch(() => undefined);
+    if (tunnel) await tunnel.close();
   }
 }

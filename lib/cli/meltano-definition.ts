@@ -4,7 +4,7 @@
  * for secrets and `options` for enums. `npm run meltano:definition` writes it to meltano-hub.yml
  * and `--about` returns the same settings and capabilities.
  */
-import type { ConfigSchema, SettingSchema } from '../config/schema';
+import { flatSettings, type ConfigSchema, type SettingSchema } from '../config/schema';
 
 /** What the tap does, in Meltano's words. */
 export const CAPABILITIES = [
@@ -54,17 +54,23 @@ const WORDS: Record<string, string> = {
   sslcert: 'SSL Client Certificate',
   sslkey: 'SSL Client Key',
   dbname: 'Database Name',
+  ssh: 'SSH',
   json: 'JSON',
   lsn: 'LSN',
 };
 
-/** `filter_schemas` → `Filter Schemas`; the schema's `title` wins when it has one. */
+/**
+ * `filter_schemas` → `Filter Schemas`, `ssh_tunnel.private_key` → `SSH Tunnel: Private Key`; the
+ * schema's `title` wins when it has one.
+ */
 export function settingLabel(name: string, setting: SettingSchema & { title?: string }): string {
   if (setting.title) return setting.title;
-  return name
-    .split('_')
-    .map((word) => WORDS[word] ?? word.charAt(0).toUpperCase() + word.slice(1))
-    .join(' ');
+  const words = (part: string): string =>
+    part
+      .split('_')
+      .map((word) => WORDS[word] ?? word.charAt(0).toUpperCase() + word.slice(1))
+      .join(' ');
+  return name.split('.').map(words).join(': ');
 }
 
 function settingKind(setting: SettingSchema): SettingKind {
@@ -89,7 +95,7 @@ export function meltanoSetting(name: string, setting: SettingSchema): MeltanoSet
 }
 
 export function meltanoSettings(schema: ConfigSchema): MeltanoSetting[] {
-  return Object.entries(schema.properties).map(([name, setting]) => meltanoSetting(name, setting));
+  return flatSettings(schema).map(([name, setting]) => meltanoSetting(name, setting));
 }
 
 export function meltanoDefinition(schema: ConfigSchema, pkg: { name: string; description?: string }): MeltanoDefinition {

@@ -7,6 +7,7 @@ import type { RunContext } from '../context';
 import { AbortedError, isPipeClosed } from '../errors';
 import type { Logger } from '../log/logger';
 import type { TapSql } from '../db/connect';
+import type { SshTunnel } from '../db/ssh-tunnel';
 import type { ServerInfo } from '../db/server-info';
 import { SyncMetrics } from '../log/metrics';
 import { logView, type LiveView } from '../log/progress-view';
@@ -22,6 +23,8 @@ export interface ModeInput {
   stderr: (line: string) => void;
   /** Live progress lines when stderr is a terminal (the logger prints above them). */
   live?: LiveView;
+  /** The run's SSH tunnel, when ssh_tunnel is enabled. */
+  tunnel?: SshTunnel;
 }
 
 export function writeStdout(text: string): Promise<void> {
@@ -31,13 +34,13 @@ export function writeStdout(text: string): Promise<void> {
 }
 
 /** --test: the answer goes to stderr; stdout is for protocol messages only. */
-export async function runTest({ sql, config, server, stderr }: ModeInput): Promise<void> {
+export async function runTest({ sql, config, server, stderr, tunnel }: ModeInput): Promise<void> {
   const { introspect } = await import('../discovery/introspect');
   const { inspectLogicalSetup, logicalReport } = await import('../sync/logical/slot-check');
   const relations = await introspect(sql, config);
   stderr(
     `tap-postgres-ts: connection OK: PostgreSQL ${server.version} at ${config.host}:${config.port}, ` +
-      `database ${config.dbname}, user ${config.user}; ${relations.length} readable relations`,
+      `database ${config.dbname}, user ${config.user}${tunnel ? `, through SSH bastion ${tunnel.bastion}` : ''}; ${relations.length} readable relations`,
   );
   // LOG_BASED is optional: its set-up is reported, not required, here.
   for (const line of logicalReport(await inspectLogicalSetup(sql, config), config)) stderr(`tap-postgres-ts: ${line}`);
@@ -71,6 +74,7 @@ export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<vo
     signal: controller.signal,
     now: () => new Date(),
     metrics: syncMetrics(input),
+    tunnel: input.tunnel,
   };
   try {
     await runSync(ctx, sync, (schemas) => introspect(input.sql, { filter_schemas: [...schemas] }));

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { ConfigSchema } from './schema';
+import { flatSettings, type ConfigSchema } from './schema';
 import type { ValueSources } from './validate';
 
 /** Debian/Ubuntu's socket directory first, then the upstream default. */
@@ -13,15 +13,15 @@ export const SOCKET_DIRS = ['/var/run/postgresql', '/tmp'];
 
 export interface EnvValues {
   values: Record<string, string>;
-  /** key -> the env var it came from, for error messages. */
+  /** key (dotted inside groups: ssh_tunnel.host) -> the env var it came from, for error messages. */
   sources: ValueSources;
 }
 
-/** The PG* env values of every schema key that has an `x-env` and is set (non-empty). */
+/** The env values of every schema key that has an `x-env` and is set (non-empty), by dotted name. */
 export function envValues(schema: ConfigSchema, env: NodeJS.ProcessEnv): EnvValues {
   const values: Record<string, string> = {};
   const sources: ValueSources = {};
-  for (const [key, setting] of Object.entries(schema.properties)) {
+  for (const [key, setting] of flatSettings(schema)) {
     const name = setting['x-env'];
     const value = name ? env[name] : undefined;
     if (name && value !== undefined && value !== '') {

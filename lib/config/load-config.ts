@@ -4,8 +4,10 @@
  * anything connects.
  */
 import { InputError } from '../errors';
+import { getPath, isPlainObject, nestDottedKeys, setPath } from './dotted';
 import { LIBPQ_DEFAULTS, defaultHost, defaultUser, envValues } from './env-defaults';
 import { loadConfigSchema, type ConfigSchema } from './schema';
+import { sshTunnelConfig } from './ssh-tunnel-config';
 import type { ReplicationMethod, SslMode, TapConfig } from './types';
 import { validateConfig, type ValueSources } from './validate';
 
@@ -15,16 +17,20 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Settings grouped in an object (ssh_tunnel). */
+function groupsOf(schema: ConfigSchema): Set<string> {
+  return new Set(Object.keys(schema.properties).filter((key) => schema.properties[key].properties));
 }
 
-/** One file's keys: `database` becomes `dbname` (unless the file has both), nulls mean unset. */
-function normaliseFile(value: unknown, index: number): Record<string, unknown> {
+/**
+ * One file's keys: `database` becomes `dbname` (unless the file has both), nulls mean unset,
+ * Meltano's flat `ssh_tunnel.host` goes into the ssh_tunnel group.
+ */
+function normaliseFile(value: unknown, index: number, groups: Set<string>): Record<string, unknown> {
   if (!isPlainObject(value)) {
     throw new InputError('CONFIG_INVALID', `config: config file ${index + 1} must hold a JSON object`);
   }
-  const out = Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== null));
+  const out = nestDottedKeys(value, groups);
   if ('database' in out) {
     if (!('dbname' in out)) out.dbname = out.database;
     delete out.database;
@@ -48,11 +54,32 @@ function withEnvironment(
   const sources: ValueSources = {};
   const fromEnv = envValues(schema, env);
   for (const [key, value] of Object.entries(fromEnv.values)) {
-    if (combined[key] !== undefined) continue;
-    combined[key] = value;
+    const group = key.includes('.') ? combined[key.split('.')[0]] : undefined;
+    if (getPath(combined, key) !== undefined || (group !== undefined && !isPlainObject(group))) continue;
+    setPath(combined, key, value);
     sources[key] = fromEnv.sources[key];
   }
   return { combined, sources };
+}
+
+/** Removes keys the schema does not know, at the top and inside groups; one warning each. */
+function dropUnknownKeys(merged: Record<string, unknown>, schema: ConfigSchema, groups: Set<string>): string[] {
+  const warnings: string[] = [];
+  for (const key of Object.keys(merged)) {
+    if (!(key in schema.properties)) {
+      warnings.push(`config: unknown key "${key}" ignored`);
+      delete merged[key];
+    } else if (groups.has(key) && isPlainObject(merged[key])) {
+      const known = schema.properties[key].properties ?? {};
+      const group = { ...(merged[key] as Record<string, unknown>) };
+      for (const inner of Object.keys(group).filter((name) => !(name in known))) {
+        warnings.push(`config: unknown key "${key}.${inner}" ignored`);
+        delete group[inner];
+      }
+      merged[key] = group;
+    }
+  }
+  return warnings;
 }
 
 export function loadConfigWithWarnings(
@@ -60,11 +87,9 @@ export function loadConfigWithWarnings(
   env: NodeJS.ProcessEnv,
   schema: ConfigSchema = loadConfigSchema(),
 ): LoadedConfig {
-  const merged: Record<string, unknown> = Object.assign({}, ...configObjects.map(normaliseFile));
-  const warnings = Object.keys(merged)
-    .filter((key) => !(key in schema.properties))
-    .map((key) => `config: unknown key "${key}" ignored`);
-  for (const key of Object.keys(merged)) if (!(key in schema.properties)) delete merged[key];
+  const groups = groupsOf(schema);
+  const merged: Record<string, unknown> = Object.assign({}, ...configObjects.map((value, index) => normaliseFile(value, index, groups)));
+  const warnings = dropUnknownKeys(merged, schema, groups);
   // The Python taps' `ssl: "true"` means sslmode require, and wins over PGSSLMODE.
   if (merged.sslmode === undefined && (merged.ssl === true || merged.ssl === 'true')) merged.sslmode = 'require';
   const { combined, sources } = withEnvironment(merged, schema, env);
@@ -92,6 +117,8 @@ export function loadConfigWithWarnings(
   };
   const optional: Array<keyof TapConfig> = ['password', 'sslrootcert', 'sslcert', 'sslkey'];
   for (const key of optional) if (valid[key] !== undefined) Object.assign(config, { [key]: valid[key] });
+  const tunnel = sshTunnelConfig(valid.ssh_tunnel);
+  if (tunnel) config.ssh_tunnel = tunnel;
   const filter = splitSchemas(valid.filter_schemas);
   if (filter) config.filter_schemas = filter;
   if (valid.default_replication_method !== undefined) {

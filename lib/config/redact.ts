@@ -16,12 +16,15 @@ export interface Redactor {
   object<T>(value: T): T;
 }
 
-/** Names of the properties marked secret anywhere in the schema. */
+/** Names of the properties marked secret anywhere in the schema (and their dotted paths). */
 export function secretKeys(schema: ConfigSchema): Set<string> {
   const keys = new Set<string>();
-  const visit: traverse.Callback = (node, _ptr, _root, _parentPtr, parentKeyword, _parent, keyIndex) => {
+  const visit: traverse.Callback = (node, ptr, _root, _parentPtr, parentKeyword, _parent, keyIndex) => {
     if (parentKeyword === 'properties' && typeof keyIndex === 'string' && (node.writeOnly === true || node.secret === true)) {
       keys.add(keyIndex);
+      // Inside a group also its dotted name (ssh_tunnel.private_key), as a flat config key.
+      const parts = ptr.split('/');
+      keys.add(parts.filter((_part, i) => parts[i - 1] === 'properties').join('.'));
     }
   };
   traverse(schema as traverse.SchemaObject, visit);

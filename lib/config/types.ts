@@ -2,6 +2,19 @@
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 export type ReplicationMethod = 'FULL_TABLE' | 'INCREMENTAL' | 'LOG_BASED';
 
+/** An enabled SSH tunnel (see schemas/config.schema.json, ssh_tunnel). */
+export interface SshTunnelConfig {
+  host: string;
+  port: number;
+  username: string;
+  /** Inline key text or a file path. */
+  private_key?: string;
+  private_key_password?: string;
+  password?: string;
+  /** Public key(s) or SHA256 fingerprint(s) the bastion must present, one a line. */
+  host_key?: string;
+}
+
 export interface TapConfig {
   host: string;
   port: number;
@@ -18,6 +31,8 @@ export interface TapConfig {
   application_name: string;
   /** Seconds. */
   connect_timeout: number;
+  /** Set only when the tunnel is enabled. */
+  ssh_tunnel?: SshTunnelConfig;
   default_replication_method?: ReplicationMethod;
   /** json/jsonb as parsed JSON values instead of JSON text strings. */
   json_as_object: boolean;

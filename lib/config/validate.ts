@@ -30,21 +30,31 @@ export function expectedForm(setting: SettingSchema): string {
     return 'an integer';
   }
   if (types.includes('boolean')) return 'true or false';
+  if (types.includes('object')) return 'an object';
   if (setting.pattern) return `a string matching ${setting.pattern}`;
   if (setting.maxLength !== undefined) return `a string of 1-${setting.maxLength} characters`;
   if (setting.minLength) return 'a non-empty string';
   return 'a string';
 }
 
-function topKey(error: ErrorObject): string {
-  return error.instancePath.split('/')[1] ?? '';
+/** The setting an error is about, as path parts: ['port'], or ['ssh_tunnel', 'port'] inside a group. */
+function keyPath(error: ErrorObject, schema: ConfigSchema): string[] {
+  const [top, inner] = error.instancePath.split('/').slice(1);
+  if (!top) return [];
+  return inner !== undefined && schema.properties[top]?.properties ? [top, inner] : [top];
 }
 
-function describeKey(key: string, data: Record<string, unknown>, schema: ConfigSchema, sources: ValueSources): string {
-  const setting = schema.properties[key] ?? {};
-  const from = sources[key] ? ` (from ${sources[key]})` : '';
-  const shown = setting.writeOnly ? '' : ` (got ${JSON.stringify(data[key])})`;
-  return `/${key}${from} must be ${expectedForm(setting)}${shown}`;
+function describeKey(path: string[], data: Record<string, unknown>, schema: ConfigSchema, sources: ValueSources): string {
+  let setting: SettingSchema = { properties: schema.properties };
+  let value: unknown = data;
+  for (const part of path) {
+    setting = setting.properties?.[part] ?? {};
+    value = (value as Record<string, unknown> | undefined)?.[part];
+  }
+  const name = path.join('.');
+  const from = sources[name] ? ` (from ${sources[name]})` : '';
+  const shown = setting.writeOnly ? '' : ` (got ${JSON.stringify(value)})`;
+  return `/${path.join('/')}${from} must be ${expectedForm(setting)}${shown}`;
 }
 
 /**
@@ -56,21 +66,22 @@ export function validateConfig(
   schema: ConfigSchema,
   sources: ValueSources = {},
 ): Record<string, unknown> {
-  const data: Record<string, unknown> = { ...raw };
-  const original: Record<string, unknown> = { ...raw };
+  // ajv fills defaults and coerces in place, inside groups too: work on a deep copy.
+  const data: Record<string, unknown> = structuredClone(raw);
+  const original = raw;
   const validate = newAjv().compile(schema);
   if (validate(data)) return data;
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const error of validate.errors ?? []) {
-    const key = topKey(error);
-    if (!key) {
+    const path = keyPath(error, schema);
+    if (path.length === 0) {
       problems.push(`the config must be a JSON object`);
       break;
     }
-    if (seen.has(key)) continue;
-    seen.add(key);
-    problems.push(describeKey(key, original, schema, sources));
+    if (seen.has(path.join('.'))) continue;
+    seen.add(path.join('.'));
+    problems.push(describeKey(path, original, schema, sources));
   }
   throw new InputError('CONFIG_INVALID', `config: ${problems.join('; ')}`);
 }

@@ -8,6 +8,7 @@ import postgres from 'postgres';
 import type { TapConfig } from '../config/types';
 import type { Logger } from '../log/logger';
 import { sslOptions } from './ssl-options';
+import { tunnelSocket, type SshTunnel } from './ssh-tunnel';
 
 /** Startup parameters: the text forms the value converter expects. */
 export const SESSION_PARAMETERS: Readonly<Record<string, string>> = {
@@ -36,6 +37,8 @@ export interface ConnectOptions {
   max?: number;
   /** NOTICE messages go to its debug level. */
   log?: Logger;
+  /** The run's SSH tunnel (ssh_tunnel): every connection is a channel through it. */
+  tunnel?: SshTunnel;
 }
 
 /** The postgres.js options for a config (exported for replication connections and tests). */
@@ -54,6 +57,7 @@ export function connectionOptions(config: TapConfig, options: ConnectOptions = {
     types: TEXT_TYPES,
     connection: { application_name: config.application_name, ...SESSION_PARAMETERS },
     onnotice: (notice) => options.log?.debug('server notice', { severity: notice.severity, message: notice.message }),
+    ...tunnelSocket(options.tunnel),
   };
 }
 

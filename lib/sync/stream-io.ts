@@ -16,7 +16,12 @@ export async function readCopy(query: PendingQuery<Row[]>): Promise<Readable> {
  * never hears the answer to its next query. This resumes it.
  */
 export function releaseCopyStream(stream: Readable): void {
-  stream._read(0);
+  try {
+    stream._read(0);
+  } catch {
+    // The connection is gone, its socket with it (a tunnel or network cut after the last row):
+    // the query itself reports the failure.
+  }
 }
 
 export function logWarnings(ctx: RunContext, plan: StreamPlan, warnings: Map<string, number>): void {
@@ -109,7 +114,7 @@ export async function* copyBatches(stream: Readable, batchBytes = 256 * 1024): A
         used = 0;
         yield batch;
         if (taken.length === batchBytes) spare = taken;
-        stream._read(0); // resume the socket if a full batch paused it
+        releaseCopyStream(stream); // resume the socket if a full batch paused it
       } else if (failure !== undefined) {
         throw failure;
       } else if (ended) {

@@ -24,9 +24,16 @@ function runTap(args: string[], options: { config?: unknown } = {}): { code: num
 }
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+type Setting = { writeOnly?: boolean; properties?: Record<string, Setting> };
 const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'config.schema.json'), 'utf8')) as {
-  properties: Record<string, { writeOnly?: boolean }>;
+  properties: Record<string, Setting>;
 };
+/** The schema's settings by name; a group's (ssh_tunnel) by dotted name. */
+const settings: Record<string, Setting> = Object.fromEntries(
+  Object.entries(schema.properties).flatMap(([name, setting]) =>
+    setting.properties ? Object.entries(setting.properties).map(([inner, s]) => [`${name}.${inner}`, s]) : [[name, setting]],
+  ),
+);
 
 describe('--about', () => {
   it('prints JSON with name, version, capabilities and every setting', async () => {
@@ -39,10 +46,10 @@ describe('--about', () => {
     expect(about.capabilities).toEqual(
       expect.arrayContaining(['catalog', 'discover', 'properties', 'state', 'about', 'test', 'activate-version', 'log-based']),
     );
-    expect(about.settings.map((s: { name: string }) => s.name)).toEqual(Object.keys(schema.properties));
+    expect(about.settings.map((s: { name: string }) => s.name)).toEqual(Object.keys(settings));
     for (const setting of about.settings) {
       expect(Object.keys(setting)).toEqual(expect.arrayContaining(['name', 'type', 'description', 'secret']));
-      expect(setting.secret).toBe(schema.properties[setting.name].writeOnly === true);
+      expect(setting.secret).toBe(settings[setting.name].writeOnly === true);
       expect(setting.description).not.toBe('');
     }
     expect(about.settings.find((s: { name: string }) => s.name === 'state_interval').default).toBe(10000);

@@ -1,6 +1,6 @@
 import { aboutMarkdown, buildAbout } from '../../lib/cli/about';
 import { collectSecretValues, createRedactor, REDACTED, secretKeys } from '../../lib/config/redact';
-import { loadConfigSchema } from '../../lib/config/schema';
+import { flatSettings, loadConfigSchema } from '../../lib/config/schema';
 import { createLogger } from '../../lib/log/logger';
 
 const schema = loadConfigSchema();
@@ -8,9 +8,11 @@ const secret = 'S3cret-pw!"quote#42';
 
 describe('redaction driven by the schema', () => {
   it('finds the writeOnly keys (and the SDK secret marker) by walking the schema', () => {
-    expect([...secretKeys(schema)].sort()).toEqual(['password', 'sslkey']);
+    expect([...secretKeys(schema)].sort()).toEqual([
+      'password', 'private_key', 'private_key_password', 'ssh_tunnel.password', 'ssh_tunnel.private_key', 'ssh_tunnel.private_key_password', 'sslkey',
+    ]);
     const nested = { type: 'object', properties: { a: { type: 'object', properties: { token: { secret: true } } } } };
-    expect([...secretKeys(nested as unknown as typeof schema)]).toEqual(['token']);
+    expect([...secretKeys(nested as unknown as typeof schema)]).toEqual(['token', 'a.token']);
   });
 
   it('replaces secret keys in objects, deeply, and secret values anywhere in strings', () => {
@@ -43,7 +45,10 @@ describe('redaction driven by the schema', () => {
     expect(password).toMatchObject({ secret: true, type: 'string', env: 'PGPASSWORD' });
     expect(password).not.toHaveProperty('default');
     expect(about.settings.find((s) => s.name === 'port')).toMatchObject({ type: 'integer', secret: false });
-    expect(about.settings.map((s) => s.name)).toEqual(Object.keys(schema.properties));
+    // Grouped settings by their dotted names, as Meltano names them.
+    expect(about.settings.map((s) => s.name)).toEqual(flatSettings(schema).map(([name]) => name));
+    expect(about.settings.find((s) => s.name === 'ssh_tunnel.private_key')).toMatchObject({ secret: true, type: 'string' });
+    expect(about.settings.find((s) => s.name === 'ssh_tunnel.port')).toMatchObject({ type: 'integer', default: 22, secret: false });
     for (const setting of about.settings) expect(setting.description.length).toBeGreaterThan(10);
     expect(aboutMarkdown(about)).toContain('| password | string |  | PGPASSWORD | yes |');
   });

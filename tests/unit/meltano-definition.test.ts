@@ -83,9 +83,17 @@ describe('meltano-hub.yml', () => {
 
   it('has one setting per config key: label, kind, description, default, sensitive secrets, enum options', () => {
     const settings = definition.settings as Array<Record<string, any>>;
-    expect(settings.map((s) => s.name)).toEqual(Object.keys(schema.properties));
+    // Nested groups (ssh_tunnel) are settings by dotted name, as Meltano names them.
+    const flat: Record<string, (typeof schema.properties)[string]> = {};
+    for (const [name, setting] of Object.entries(schema.properties)) {
+      const nested = (setting as { properties?: typeof schema.properties }).properties;
+      if (nested) for (const [key, inner] of Object.entries(nested)) flat[`${name}.${key}`] = inner;
+      else flat[name] = setting;
+    }
+    expect(settings.map((s) => s.name)).toEqual(Object.keys(flat));
+    expect(settings.map((s) => s.name)).toContain('ssh_tunnel.private_key');
     for (const setting of settings) {
-      const source = schema.properties[setting.name];
+      const source = flat[setting.name];
       expect(setting.label).toMatch(/^[A-Z]/);
       expect(setting.description).toBe(source.description);
       expect(setting.sensitive === true).toBe(source.writeOnly === true);

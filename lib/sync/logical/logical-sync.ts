@@ -248,6 +248,7 @@ export async function syncLogical(
     startLsn: start,
     log: ctx.log,
     now: ctx.now,
+    tunnel: ctx.tunnel,
   });
   let reason: StopReason;
   for (const cursor of cursors) ctx.metrics?.start(cursor.id, { unit: 'lsn', total: Number(end > start ? end - start : 0n) });

@@ -9,6 +9,7 @@ import postgres from 'postgres';
 import type { Duplex } from 'node:stream';
 import type { TapConfig } from '../../config/types';
 import { connectionOptions } from '../../db/connect';
+import type { SshTunnel } from '../../db/ssh-tunnel';
 import { SyncError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import { quoteIdentifier, quoteLiteral } from '../queries';
@@ -91,6 +92,8 @@ export interface OpenOptions {
   startLsn: bigint;
   log: Logger;
   now: () => Date;
+  /** The run's SSH tunnel: the replication connection is a channel through it too. */
+  tunnel?: SshTunnel;
 }
 
 const QUEUE_HIGH = 1024;
@@ -149,7 +152,7 @@ function puller(stream: Duplex): (waitMs: number) => Promise<Pulled> {
 }
 
 export async function openReplicationStream(config: TapConfig, options: OpenOptions): Promise<ReplicationSession> {
-  const base = connectionOptions(config, { max: 1, log: options.log });
+  const base = connectionOptions(config, { max: 1, log: options.log, tunnel: options.tunnel });
   const sql = postgres({
     ...base,
     max: 1,
