@@ -19,6 +19,8 @@ export interface SettingSchema {
   description?: string;
   writeOnly?: boolean;
   'x-env'?: string;
+  /** A number given for this string key is taken as its digits (a numeric password). */
+  'x-numeric-text'?: boolean;
 }
 
 export interface ConfigSchema {

@@ -12,19 +12,24 @@
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import { InputError } from '../errors';
+import { isInlinePem, pemProblem, type PemKey } from '../config/pem';
 import type { TapConfig } from '../config/types';
 
 export type SslOption = false | 'prefer' | 'require' | ConnectionOptions;
 
-/** Inline PEM text as is; anything else is a path to read. */
-export function readPem(key: 'sslrootcert' | 'sslcert' | 'sslkey', value: string): string {
-  if (value.includes('-----BEGIN')) return value;
+/** Inline PEM text as is; anything else is a path to read. Either must be PEM that parses. */
+export function readPem(key: PemKey, value: string): string {
+  const inline = isInlinePem(value);
+  let text: string;
   try {
-    return readFileSync(value, 'utf8');
+    text = inline ? value : readFileSync(value, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new InputError('CONFIG_INVALID', `config: /${key} must be inline PEM text or a readable file (${reason}: ${value})`);
   }
+  const problem = pemProblem(key, text);
+  if (problem) throw new InputError('CONFIG_INVALID', `config: /${key} ${inline ? problem : `file ${value} ${problem}`}`);
+  return text;
 }
 
 function material(config: TapConfig): ConnectionOptions {
