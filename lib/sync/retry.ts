@@ -19,10 +19,11 @@ export function backoffSeconds(first: number, retry: number): number {
   return Math.min(first * 2 ** retry, MAX_BACKOFF_SECONDS);
 }
 
-/** The failure that used up the retries: the server's reason in one line, and the count. */
+/** The transient failure the tap gave up on: the server's reason in one line, and the retries made. */
 export class RetriesExhausted extends Error {
   constructor(readonly failure: unknown, retries: number) {
-    super(`${describeFailure(failure)} (still failing after ${retries} ${retries === 1 ? 'retry' : 'retries'})`);
+    const count = retries === 0 ? '' : ` (still failing after ${retries} ${retries === 1 ? 'retry' : 'retries'})`;
+    super(describeFailure(failure) + count);
     this.name = 'RetriesExhausted';
   }
 }
@@ -50,7 +51,7 @@ export async function withRetries<T>(ctx: RunContext, what: string, attempt: (re
       return await attempt(retry);
     } catch (error) {
       if (!isTransient(error) || ctx.signal.aborted) throw error;
-      if (retry >= max) throw max === 0 ? error : new RetriesExhausted(error, retry);
+      if (retry >= max) throw new RetriesExhausted(error, retry);
       const wait = backoffSeconds(ctx.config.retry_backoff_seconds, retry);
       ctx.log.warn(`${what}: ${describeFailure(error)}; retry ${retry + 1} of ${max} in ${wait} s, from the last row written`);
       await sleep(wait * 1000, ctx.signal);

@@ -1,4 +1,6 @@
-import { finalServerError } from '../../lib/db/socket';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { finalServerError, reportFatalMessage } from '../../lib/db/fatal-message';
 import { describeFailure, isConnectionLost, isTransient } from '../../lib/db/transient-error';
 import { AbortedError, SyncError } from '../../lib/errors';
 import { createLogger } from '../../lib/log/logger';
@@ -42,6 +44,45 @@ describe('finalServerError (the server\'s last message before it closes)', () =>
   it('keeps detail and hint', () => {
     const found = finalServerError(errorResponse({ S: 'FATAL', C: '40001', M: 'terminating connection due to conflict with recovery', D: 'User query might have needed to see row versions that must be removed.', H: 'reconnect' }));
     expect(found?.error).toMatchObject({ code: '40001', detail: expect.stringContaining('row versions'), hint: 'reconnect' });
+  });
+});
+
+describe('reportFatalMessage (what postgres.js reads from the socket)', () => {
+  function watched() {
+    const socket = new EventEmitter();
+    const data: Buffer[] = [];
+    const errors: unknown[] = [];
+    socket.on('data', (chunk: Buffer) => data.push(chunk));
+    socket.on('error', (error: unknown) => errors.push(error));
+    reportFatalMessage(socket as unknown as Socket);
+    return { socket, data, errors };
+  }
+  const rows = Buffer.concat([copyData('1\tone\n'), copyData('2\ttwo\n')]);
+  const message = errorResponse(fatal);
+
+  it('passes rows as they are', () => {
+    const { socket, data, errors } = watched();
+    socket.emit('data', rows);
+    expect(Buffer.concat(data)).toEqual(rows);
+    expect(errors).toEqual([]);
+  });
+
+  it('takes the FATAL message out of the chunk and reports it as an error, after the rows', () => {
+    const { socket, data, errors } = watched();
+    socket.emit('data', Buffer.concat([rows, message]));
+    expect(Buffer.concat(data)).toEqual(rows);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: '57P01', severity: 'FATAL' });
+  });
+
+  it('finds a message split over two chunks: the second chunk is held back', () => {
+    const { socket, data, errors } = watched();
+    const whole = Buffer.concat([rows, message]);
+    const cut = rows.length + 7;
+    socket.emit('data', whole.subarray(0, cut));
+    socket.emit('data', whole.subarray(cut));
+    expect(Buffer.concat(data)).toEqual(whole.subarray(0, cut));
+    expect(errors).toMatchObject([{ code: '57P01' }]);
   });
 });
 
@@ -135,13 +176,15 @@ describe('withRetries', () => {
     expect(attempts).toBe(3);
   });
 
-  it('throws a permanent failure at once, and the first failure as it is with max_retries 0', async () => {
+  it('throws a permanent failure as it is, at once; with max_retries 0 the first transient one', async () => {
     let attempts = 0;
     const denied = Object.assign(new Error('permission denied for table t'), { code: '42501' });
     await expect(withRetries(context(5, []), 's-t', async () => { attempts += 1; throw denied; })).rejects.toBe(denied);
     expect(attempts).toBe(1);
-    const once = terminated();
-    await expect(withRetries(context(0, []), 's-t', async () => { throw once; })).rejects.toBe(once);
+    const lost = Object.assign(new Error('write CONNECTION_CLOSED 10.0.0.1:5432'), { code: 'CONNECTION_CLOSED' });
+    await expect(withRetries(context(0, []), 's-t', async () => { throw lost; })).rejects.toThrow(
+      /^the connection to the server was lost \(CONNECTION_CLOSED 10\.0\.0\.1:5432\)$/,
+    );
   });
 
   it('stops waiting when the run is aborted', async () => {
