@@ -135,7 +135,8 @@ test.each([
   const cut = terminateCopies(sql, appName, { everyBytes: 1_000_000 });
   const run = await runTap([], { config: { ...config, application_name: appName, max_retries: 2 }, catalog: streams(), onSpawn: cut.hook });
   expect(run.code).toBe(1);
-  expect(cut.count()).toBe(3);
+  // (A backend still on its way out may be counted twice.)
+  expect(cut.count()).toBeGreaterThanOrEqual(3);
   const errors = run.stderr.split('\n').filter((line) => line.includes('ERROR'));
   expect(errors).toHaveLength(1);
   expect(errors[0]).toMatch(new RegExp(`${STREAM} failed: ${TERMINATED} \\(still failing after 2 retries\\)`));
