@@ -1,8 +1,9 @@
 /**
- * libpq's sslmode, expressed as postgres.js `ssl` options (Node TLS options):
+ * libpq's sslmode, expressed as TLS options for lib/db/socket.ts (Node TLS options, or the words
+ * 'prefer' and 'require' for unverified TLS):
  * - disable: no TLS; also for a Unix socket, which libpq never encrypts.
- * - allow, prefer: TLS when the server offers it, unverified (postgres.js 'prefer' falls back to
- *   plain text). With client-certificate material they use TLS, unverified unless sslrootcert.
+ * - allow, prefer: TLS when the server offers it, else plain text; unverified unless sslrootcert
+ *   is given (client-certificate material is sent when the server asks for it).
  * - require: TLS, unverified — but, like libpq, the CA is verified when sslrootcert is given.
  * - verify-ca: the chain must lead to sslrootcert; the host name is not checked.
  * - verify-full: chain and host name (or IP address) checked against the certificate.
