@@ -98,7 +98,8 @@ test.each([
 
 test('a statement_timeout set in the config is the user\'s limit: applied, and not retried', async () => {
   const streams = select(catalog, { [BIG]: { 'replication-method': 'FULL_TABLE' } });
-  const run = await runTap([], { config: { ...hostile, statement_timeout: 100 }, catalog: streams, onSpawn: stallReader(1200) });
+  // 1 s: long enough for the catalog queries on a busy machine, far shorter than the stalled COPY.
+  const run = await runTap([], { config: { ...hostile, statement_timeout: 1000 }, catalog: streams, onSpawn: stallReader(3000) });
   expect(run.code).toBe(1);
   expect(run.stderr).toMatch(/ERROR .*settings-big failed: 57014: canceling statement due to statement timeout/);
   expect(run.stderr).not.toMatch(/retry/);
