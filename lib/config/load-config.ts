@@ -6,6 +6,7 @@
 import { InputError } from '../errors';
 import { getPath, isPlainObject, nestDottedKeys, setPath } from './dotted';
 import { LIBPQ_DEFAULTS, defaultHost, defaultUser, envValues } from './env-defaults';
+import { isInlinePem, PEM_KEYS, pemProblem } from './pem';
 import { loadConfigSchema, type ConfigSchema } from './schema';
 import { sshTunnelConfig } from './ssh-tunnel-config';
 import type { ReplicationMethod, SslMode, TapConfig } from './types';
@@ -82,6 +83,16 @@ function dropUnknownKeys(merged: Record<string, unknown>, schema: ConfigSchema, 
   return warnings;
 }
 
+/** Inline certificates and keys must be PEM that parses (files are checked when read). */
+function checkInlinePem(valid: Record<string, unknown>): void {
+  const problems = PEM_KEYS.flatMap((key) => {
+    const value = valid[key];
+    const problem = typeof value === 'string' && isInlinePem(value) ? pemProblem(key, value) : undefined;
+    return problem ? [`/${key} ${problem}`] : [];
+  });
+  if (problems.length > 0) throw new InputError('CONFIG_INVALID', `config: ${problems.join('; ')}`);
+}
+
 export function loadConfigWithWarnings(
   configObjects: unknown[],
   env: NodeJS.ProcessEnv,
@@ -94,6 +105,7 @@ export function loadConfigWithWarnings(
   if (merged.sslmode === undefined && (merged.ssl === true || merged.ssl === 'true')) merged.sslmode = 'require';
   const { combined, sources } = withEnvironment(merged, schema, env);
   const valid = validateConfig(combined, schema, sources);
+  checkInlinePem(valid);
 
   const port = (valid.port as number | undefined) ?? LIBPQ_DEFAULTS.port;
   const user = (valid.user as string | undefined) ?? defaultUser();
@@ -107,6 +119,11 @@ export function loadConfigWithWarnings(
     connect_timeout: (valid.connect_timeout as number | undefined) ?? LIBPQ_DEFAULTS.connect_timeout,
     json_as_object: valid.json_as_object as boolean,
     state_interval: valid.state_interval as number,
+    statement_timeout: valid.statement_timeout as number,
+    lock_timeout: valid.lock_timeout as number,
+    idle_in_transaction_session_timeout: valid.idle_in_transaction_session_timeout as number,
+    max_retries: valid.max_retries as number,
+    retry_backoff_seconds: valid.retry_backoff_seconds as number,
     replication_slot_name: valid.replication_slot_name as string,
     publication_name: valid.publication_name as string,
     logical_idle_exit_seconds: valid.logical_idle_exit_seconds as number,

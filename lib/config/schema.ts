@@ -21,6 +21,8 @@ export interface SettingSchema {
   'x-env'?: string;
   /** A group of settings (type object), e.g. ssh_tunnel. */
   properties?: Record<string, SettingSchema>;
+  /** A number given for this string key is taken as its digits (a numeric password). */
+  'x-numeric-text'?: boolean;
 }
 
 export interface ConfigSchema {

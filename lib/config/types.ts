@@ -38,6 +38,13 @@ export interface TapConfig {
   json_as_object: boolean;
   /** A STATE message every this many records (and at the end of each stream). */
   state_interval: number;
+  /** Session timeouts in milliseconds (0 = none), sent as start-up parameters. */
+  statement_timeout: number;
+  lock_timeout: number;
+  idle_in_transaction_session_timeout: number;
+  /** Retries of a stream after a transient failure, and the first wait (seconds, doubling). */
+  max_retries: number;
+  retry_backoff_seconds: number;
   replication_slot_name: string;
   publication_name: string;
   logical_idle_exit_seconds: number;

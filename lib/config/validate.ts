@@ -3,7 +3,10 @@
  * errors at once, schema defaults filled in, numbers and booleans given as strings coerced
  * (Meltano passes every value as a string). Every bad key becomes part of ONE InputError line:
  * `config: /port must be an integer 1-65535 (got "abc"); /sslmode must be one of ...`.
- * Values of secret (writeOnly) keys are never echoed.
+ * Coercion goes one way only: a string may stand for a number or a boolean, but a number or a
+ * boolean is not taken for a string (`"host": 123` is an error, not the host "123"), except for
+ * keys marked `x-numeric-text` (a numeric password). Values of secret (writeOnly) keys are never
+ * echoed.
  */
 import Ajv, { type ErrorObject } from 'ajv';
 import { InputError } from '../errors';
@@ -15,6 +18,7 @@ export type ValueSources = Record<string, string>;
 function newAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, allowUnionTypes: true });
   ajv.addKeyword({ keyword: 'x-env', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-numeric-text', schemaType: 'boolean' });
   return ajv;
 }
 
@@ -29,6 +33,7 @@ export function expectedForm(setting: SettingSchema): string {
     if (min !== undefined) return `an integer >= ${min}`;
     return 'an integer';
   }
+  if (types.includes('number')) return setting.minimum !== undefined ? `a number >= ${setting.minimum}` : 'a number';
   if (types.includes('boolean')) return 'true or false';
   if (types.includes('object')) return 'an object';
   if (setting.pattern) return `a string matching ${setting.pattern}`;
@@ -42,6 +47,30 @@ function keyPath(error: ErrorObject, schema: ConfigSchema): string[] {
   const [top, inner] = error.instancePath.split('/').slice(1);
   if (!top) return [];
   return inner !== undefined && schema.properties[top]?.properties ? [top, inner] : [top];
+}
+
+/** A JSON type ajv would coerce into a string the key does not take as one (numbers, booleans). */
+function wrongScalar(value: unknown, setting: SettingSchema): boolean {
+  if (setting.enum || (typeof value !== 'number' && typeof value !== 'boolean')) return false;
+  const types = ([] as string[]).concat(setting.type ?? []);
+  if (typeof value === 'boolean') return !types.includes('boolean');
+  return !types.includes('integer') && !types.includes('number') && setting['x-numeric-text'] !== true;
+}
+
+/** Paths of values (or, for arrays of strings, an item) that are a number or boolean where text is due. */
+function scalarsForText(data: Record<string, unknown>, properties: Record<string, SettingSchema>, prefix: string[] = []): string[][] {
+  return Object.keys(data).flatMap((key) => {
+    const setting = properties[key];
+    const value = data[key];
+    if (!setting) return [];
+    if (setting.properties && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      return scalarsForText(value as Record<string, unknown>, setting.properties, [...prefix, key]);
+    }
+    const wrong = Array.isArray(value)
+      ? setting.items !== undefined && value.some((item) => wrongScalar(item, setting.items as SettingSchema))
+      : wrongScalar(value, setting);
+    return wrong ? [[...prefix, key]] : [];
+  });
 }
 
 function describeKey(path: string[], data: Record<string, unknown>, schema: ConfigSchema, sources: ValueSources): string {
@@ -70,18 +99,16 @@ export function validateConfig(
   const data: Record<string, unknown> = structuredClone(raw);
   const original = raw;
   const validate = newAjv().compile(schema);
-  if (validate(data)) return data;
-  const problems: string[] = [];
-  const seen = new Set<string>();
+  const bad = new Map(scalarsForText(original, schema.properties).map((path) => [path.join('.'), path]));
+  if (validate(data) && bad.size === 0) return data;
   for (const error of validate.errors ?? []) {
     const path = keyPath(error, schema);
-    if (path.length === 0) {
-      problems.push(`the config must be a JSON object`);
-      break;
-    }
-    if (seen.has(path.join('.'))) continue;
-    seen.add(path.join('.'));
-    problems.push(describeKey(path, original, schema, sources));
+    if (path.length === 0) throw new InputError('CONFIG_INVALID', 'config: the config must be a JSON object');
+    bad.set(path.join('.'), path);
   }
+  // In the order the user wrote the keys.
+  const order = Object.keys(original);
+  const paths = [...bad.values()].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
+  const problems = paths.map((path) => describeKey(path, original, schema, sources));
   throw new InputError('CONFIG_INVALID', `config: ${problems.join('; ')}`);
 }

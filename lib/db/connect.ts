@@ -1,14 +1,19 @@
 /**
  * The tap's postgres.js connection: sslmode as libpq, application_name, connect_timeout, no
  * connection recycling mid-sync, and the session settings every value converter relies on, sent
- * as startup parameters so they hold on replication connections too. Temporal types, int8 and
- * numeric come back as the server's text — never a JS float or Date (no precision or zone loss).
+ * as startup parameters so they hold on replication connections too and win over whatever a
+ * role or database sets (ALTER ROLE … SET): the text forms below, and the timeouts of the config
+ * (statement_timeout and idle_in_transaction_session_timeout 0 unless configured, a short
+ * lock_timeout). Temporal types, int8 and numeric come back as the server's text — never a JS
+ * float or Date (no precision or zone loss). Sockets come from ./socket (TLS, the server's last
+ * error), over an SSH tunnel's channels when there is one.
  */
 import postgres from 'postgres';
 import type { TapConfig } from '../config/types';
 import type { Logger } from '../log/logger';
+import { openSocket } from './socket';
 import { sslOptions } from './ssl-options';
-import { tunnelSocket, type SshTunnel } from './ssh-tunnel';
+import { tunnelOpener, type SshTunnel } from './ssh-tunnel';
 
 /** Startup parameters: the text forms the value converter expects. */
 export const SESSION_PARAMETERS: Readonly<Record<string, string>> = {
@@ -18,6 +23,17 @@ export const SESSION_PARAMETERS: Readonly<Record<string, string>> = {
   extra_float_digits: '1',
   bytea_output: 'hex',
 };
+
+/** The startup parameters of a session: the text forms, application_name and the timeouts. */
+export function sessionParameters(config: TapConfig): Record<string, string> {
+  return {
+    application_name: config.application_name,
+    ...SESSION_PARAMETERS,
+    statement_timeout: String(config.statement_timeout),
+    lock_timeout: String(config.lock_timeout),
+    idle_in_transaction_session_timeout: String(config.idle_in_transaction_session_timeout),
+  };
+}
 
 /** OIDs kept as server text: int8, numeric, date, time, timetz, timestamp, timestamptz, interval. */
 export const TEXT_TYPE_OIDS = [20, 1700, 1082, 1083, 1266, 1114, 1184, 1186] as const;
@@ -43,22 +59,35 @@ export interface ConnectOptions {
 
 /** The postgres.js options for a config (exported for replication connections and tests). */
 export function connectionOptions(config: TapConfig, options: ConnectOptions = {}): postgres.Options<Record<string, postgres.PostgresType>> {
-  return {
+  const ssl = sslOptions(config);
+  const target = {
+    host: config.host,
+    port: config.port,
+    connectTimeout: config.connect_timeout,
+    ssl,
+    tlsOptional: config.sslmode === 'allow' || config.sslmode === 'prefer',
+  };
+  const tapOptions: postgres.Options<Record<string, postgres.PostgresType>> = {
     host: config.host,
     port: config.port,
     username: config.user,
     password: config.password,
     database: config.dbname,
-    ssl: sslOptions(config),
+    // TLS is negotiated by openSocket; postgres.js sees a ready socket.
+    ssl: false,
     connect_timeout: config.connect_timeout,
     max: options.max ?? 4,
     max_lifetime: null,
     fetch_types: false,
     types: TEXT_TYPES,
-    connection: { application_name: config.application_name, ...SESSION_PARAMETERS },
+    connection: sessionParameters(config),
     onnotice: (notice) => options.log?.debug('server notice', { severity: notice.severity, message: notice.message }),
-    ...tunnelSocket(options.tunnel),
   };
+  // postgres.js's `socket` option (a function returning a connected socket) is not in its types.
+  // Through a tunnel the connection is a forwarded channel; TLS still runs end to end inside it.
+  const { tunnel } = options;
+  const socket = (pgOptions?: { connection?: Record<string, unknown> }) => openSocket(target, tunnel && tunnelOpener(tunnel, pgOptions));
+  return Object.assign(tapOptions, { socket });
 }
 
 /** The tap's connection type (the same as RunContext's): parameters of any JS type. */

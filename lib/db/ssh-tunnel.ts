@@ -54,11 +54,10 @@ function forwardFailure(error: SshError, bastion: string, target: string): SyncE
   return new SyncError('SSH_FORWARD_FAILED', `SSH bastion ${bastion} could not forward to ${target}: ${why}`);
 }
 
-/** postgres.js's `socket` option for a tunnel (none without one). */
-export function tunnelSocket(tunnel: SshTunnel | undefined): { socket?: (options?: { connection?: Record<string, unknown> }) => Promise<Duplex> } {
-  if (!tunnel) return {};
-  // postgres.js passes its options: a replication connection is named so in the debug log.
-  return { socket: (options) => tunnel.socket(options?.connection?.replication ? 'replication' : 'queries') };
+/** Opens one forwarded channel for a postgres.js connection (its options name a replication one). */
+export function tunnelOpener(tunnel: SshTunnel, options?: { connection?: Record<string, unknown> }): () => Promise<Duplex> {
+  // A replication connection is named so in the debug log.
+  return () => tunnel.socket(options?.connection?.replication ? 'replication' : 'queries');
 }
 
 /** ssh2's connection settings: credentials, pinned host keys, keepalives, the connect timeout. */

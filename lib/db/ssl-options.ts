@@ -1,8 +1,9 @@
 /**
- * libpq's sslmode, expressed as postgres.js `ssl` options (Node TLS options):
+ * libpq's sslmode, expressed as TLS options for lib/db/socket.ts (Node TLS options, or the words
+ * 'prefer' and 'require' for unverified TLS):
  * - disable: no TLS; also for a Unix socket, which libpq never encrypts.
- * - allow, prefer: TLS when the server offers it, unverified (postgres.js 'prefer' falls back to
- *   plain text). With client-certificate material they use TLS, unverified unless sslrootcert.
+ * - allow, prefer: TLS when the server offers it, else plain text; unverified unless sslrootcert
+ *   is given (client-certificate material is sent when the server asks for it).
  * - require: TLS, unverified — but, like libpq, the CA is verified when sslrootcert is given.
  * - verify-ca: the chain must lead to sslrootcert; the host name is not checked.
  * - verify-full: chain and host name (or IP address) checked against the certificate.
@@ -12,19 +13,24 @@
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import { InputError } from '../errors';
+import { isInlinePem, pemProblem, type PemKey } from '../config/pem';
 import type { TapConfig } from '../config/types';
 
 export type SslOption = false | 'prefer' | 'require' | ConnectionOptions;
 
-/** Inline PEM text as is; anything else is a path to read. */
-export function readPem(key: 'sslrootcert' | 'sslcert' | 'sslkey', value: string): string {
-  if (value.includes('-----BEGIN')) return value;
+/** Inline PEM text as is; anything else is a path to read. Either must be PEM that parses. */
+export function readPem(key: PemKey, value: string): string {
+  const inline = isInlinePem(value);
+  let text: string;
   try {
-    return readFileSync(value, 'utf8');
+    text = inline ? value : readFileSync(value, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new InputError('CONFIG_INVALID', `config: /${key} must be inline PEM text or a readable file (${reason}: ${value})`);
   }
+  const problem = pemProblem(key, text);
+  if (problem) throw new InputError('CONFIG_INVALID', `config: /${key} ${inline ? problem : `file ${value} ${problem}`}`);
+  return text;
 }
 
 function material(config: TapConfig): ConnectionOptions {

@@ -9,6 +9,9 @@
  *
  * ACTIVATE_VERSION as singer-io: a stream's first sync (no version in the state) sends it before
  * and after the rows, later syncs only after them.
+ *
+ * A transient failure mid-read is retried within the run (./retry.ts) from the page of the last
+ * row written, same version (that page's rows come again); a plain scan starts over.
  */
 import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';
@@ -16,6 +19,7 @@ import { activateVersionMessage } from '../messages/serialize';
 import type { Bookmark } from '../state/types';
 import { copyToRecords } from './copy-reader';
 import { fullTableFromPage, fullTablePlain } from './queries';
+import { addCopyResult, emptyCopyResult, withRetries } from './retry';
 import type { StateEmitter } from './state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
 
@@ -45,7 +49,7 @@ function ctidPage(ctid: string | null): number {
 
 export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark): Promise<void> {
   const id = plan.tapStreamId;
-  const heap = await heapInfo(ctx, plan);
+  let heap = await withRetries(ctx, id, () => heapInfo(ctx, plan));
   const interrupted = heap.resumable && start.version !== undefined && start.ctid_page !== undefined;
   const sameHeap = interrupted && start.relfilenode === heap.relfilenode;
   if (interrupted && !sameHeap) {
@@ -63,24 +67,35 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
   if (start.version === undefined) await ctx.writer.write(activateVersionMessage(plan.stream, version));
   if (sameHeap) ctx.log.info(`${id}: resuming FULL_TABLE at heap page ${page}, version ${version}`);
 
-  const query = heap.resumable ? fullTableFromPage(ctx.sql, plan, page) : fullTablePlain(ctx.sql, plan);
   const ctidIndex = plan.columns.length;
-  let result;
+  const result = emptyCopyResult();
   try {
-    result = await copyToRecords(ctx, plan, await readCopy(query), {
-      version,
-      extraFields: heap.resumable ? 1 : 0,
-      // The page of the last row written, read before each STATE (not per row).
-      position: heap.resumable
-        ? {
-            field: ctidIndex,
-            onValue: (ctid) => {
-              page = ctidPage(ctid);
-              ctx.metrics?.advance(id, page);
-            },
-          }
-        : undefined,
-      checkpoint,
+    await withRetries(ctx, id, async (retry) => {
+      if (retry > 0) {
+        const now = await heapInfo(ctx, plan);
+        if (now.relfilenode !== heap.relfilenode || !heap.resumable) {
+          ctx.log.info(`${id}: ${heap.resumable ? 'the table was rewritten; ' : ''}reading it again from the start, version ${version}`);
+          page = 0;
+        }
+        heap = { ...now, resumable: heap.resumable && now.resumable };
+      }
+      const query = heap.resumable ? fullTableFromPage(ctx.sql, plan, page) : fullTablePlain(ctx.sql, plan);
+      const part = await copyToRecords(ctx, plan, await readCopy(query), {
+        version,
+        extraFields: heap.resumable ? 1 : 0,
+        // The page of the last row written, read before each STATE (not per row).
+        position: heap.resumable
+          ? {
+              field: ctidIndex,
+              onValue: (ctid) => {
+                page = ctidPage(ctid);
+                ctx.metrics?.advance(id, page);
+              },
+            }
+          : undefined,
+        checkpoint,
+      });
+      addCopyResult(result, part);
     });
   } catch (error) {
     await checkpointAfterFailure(checkpoint, error);

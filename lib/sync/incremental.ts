@@ -7,14 +7,20 @@
  * replication_key_value is the key's value as the RECORD carries it: a JSON number when a JS
  * number holds it exactly, otherwise the exact text as a JSON string (bigint > 2^53, long
  * numerics), so the bookmark never loses a digit.
+ *
+ * A transient failure mid-read is retried within the run (./retry.ts) from the key of the last
+ * row written (`>=`: the rows holding that key come again), same version.
  */
 import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';
+import { isConnectionLost } from '../db/transient-error';
 import { activateVersionMessage } from '../messages/serialize';
 import type { Bookmark } from '../state/types';
 import { columnConverter } from '../values/convert';
+import { bookmarkInput } from '../values/datetime';
 import { copyToRecords } from './copy-reader';
 import { BOOKMARK_SETTING, incrementalRows } from './queries';
+import { addCopyResult, emptyCopyResult, withRetries } from './retry';
 import type { StateEmitter } from './state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
 
@@ -41,35 +47,49 @@ export async function syncIncremental(ctx: RunContext, plan: StreamPlan, state: 
   await checkpoint();
   await ctx.writer.write(activateVersionMessage(plan.stream, version));
 
-  const hasBookmark = value !== undefined && value !== null;
-  const session = await ctx.sql.reserve();
-  let result;
+  const result = emptyCopyResult();
   let lastKeyText: string | null = null;
   const updateValue = () => {
     if (lastKeyText !== null) value = bookmarkValue(keyToJson(lastKeyText));
   };
-  try {
-    if (hasBookmark) {
-      await session`SELECT set_config(${BOOKMARK_SETTING}, ${JSON.stringify({ [key]: value })}, false)`;
+  const readFromBookmark = async (retry: number) => {
+    const hasBookmark = value !== undefined && value !== null;
+    // postgres.js (type fetching off) never settles a reserve() that has to reconnect a closed
+    // connection: after a lost connection, a pooled query opens one first.
+    if (retry > 0) await ctx.sql`SELECT 1`;
+    const session = await ctx.sql.reserve();
+    let lost = false;
+    try {
+      if (hasBookmark) {
+        const bound = bookmarkInput(plan.columns[keyIndex].type.kind, value as string | number);
+        await session`SELECT set_config(${BOOKMARK_SETTING}, ${JSON.stringify({ [key]: bound })}, false)`;
+      }
+      const part = await copyToRecords(ctx, plan, await readCopy(incrementalRows(session, plan, key, hasBookmark)), {
+        version,
+        extraFields: 0,
+        // The key of the last row written, read before each STATE (not per row).
+        position: { field: keyIndex, onValue: (text) => { lastKeyText = text; } },
+        checkpoint: () => {
+          updateValue();
+          return checkpoint();
+        },
+      });
+      addCopyResult(result, part);
+    } catch (error) {
+      lost = isConnectionLost(error);
+      throw error;
+    } finally {
+      updateValue();
+      // A dead connection goes back to the pool by itself (as closed); released, it would be reused.
+      if (!lost) session.release();
     }
-    result = await copyToRecords(ctx, plan, await readCopy(incrementalRows(session, plan, key, hasBookmark)), {
-      version,
-      extraFields: 0,
-      // The key of the last row written, read before each STATE (not per row).
-      position: { field: keyIndex, onValue: (text) => { lastKeyText = text; } },
-      checkpoint: () => {
-        updateValue();
-        return checkpoint();
-      },
-    });
+  };
+  try {
+    await withRetries(ctx, id, readFromBookmark);
   } catch (error) {
-    updateValue();
     await checkpointAfterFailure(checkpoint, error);
     throw error;
-  } finally {
-    session.release();
   }
-  updateValue();
   const nullKeys = result.positionNulls;
   logWarnings(ctx, plan, result.warnings);
   if (nullKeys > 0) {

@@ -10,18 +10,26 @@ export async function readCopy(query: PendingQuery<Row[]>): Promise<Readable> {
 }
 
 /**
+ * Resumes the socket under a postgres.js COPY stream (its `_read`). Once the connection is gone
+ * postgres.js has no socket left to resume and its `_read` throws a TypeError; the stream has
+ * then already failed with the connection's error, which is the one to report.
+ */
+function resumeSocket(stream: Readable): void {
+  try {
+    stream._read(0);
+  } catch {
+    // The connection closed: the stream's own error tells why.
+  }
+}
+
+/**
  * Call once a COPY stream is done with (ended, failed or abandoned). postgres.js pauses its
  * socket when the stream's buffer is full and resumes it only from the stream's read(); when
  * that pause falls on the last rows, nothing calls read() after the end, and the connection
  * never hears the answer to its next query. This resumes it.
  */
 export function releaseCopyStream(stream: Readable): void {
-  try {
-    stream._read(0);
-  } catch {
-    // The connection is gone, its socket with it (a tunnel or network cut after the last row):
-    // the query itself reports the failure.
-  }
+  resumeSocket(stream);
 }
 
 export function logWarnings(ctx: RunContext, plan: StreamPlan, warnings: Map<string, number>): void {
@@ -114,7 +122,7 @@ export async function* copyBatches(stream: Readable, batchBytes = 256 * 1024): A
         used = 0;
         yield batch;
         if (taken.length === batchBytes) spare = taken;
-        releaseCopyStream(stream); // resume the socket if a full batch paused it
+        resumeSocket(stream); // if a full batch paused it
       } else if (failure !== undefined) {
         throw failure;
       } else if (ended) {

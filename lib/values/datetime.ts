@@ -2,6 +2,7 @@
  * Date and time converters: PostgreSQL's text (DateStyle 'ISO, YMD', TimeZone UTC) to JSON
  * strings, by slicing — no Date, no luxon, no regex per value. See convert.ts for the outputs.
  */
+import type { ValueKind } from '../pg/types';
 import type { ToJson } from './to-json';
 
 type Warn = (reason: string) => void;
@@ -104,4 +105,23 @@ export function timetzConverter(): ToJson {
     }
     return '"' + text.slice(0, sign) + isoOffset(text, sign, text.length) + '"';
   };
+}
+
+const EXPANDED_YEAR = /^([+-])(\d{6,})(-\d\d-\d\d.*)$/;
+
+/**
+ * A date or timestamp bookmark in the form PostgreSQL's input reads. The converters above write
+ * years outside 0001–9999 in the ECMAScript expanded form (`-000043-03-15`, `+010000-01-01T…`)
+ * and 1 BC as year `0000`, none of which PostgreSQL accepts: they become `0044-03-15 BC`,
+ * `10000-01-01T…` and `0001-… BC`. Other kinds and values are returned as they are.
+ */
+export function bookmarkInput(kind: ValueKind, value: string | number): string | number {
+  if (typeof value !== 'string' || (kind !== 'date' && kind !== 'timestamp' && kind !== 'timestamptz')) return value;
+  const expanded = EXPANDED_YEAR.exec(value);
+  if (expanded) {
+    const year = Number(expanded[2]);
+    if (expanded[1] === '+') return String(year).padStart(4, '0') + expanded[3];
+    return String(year + 1).padStart(4, '0') + expanded[3] + ' BC';
+  }
+  return value.startsWith('0000-') ? '0001' + value.slice(4) + ' BC' : value;
 }

@@ -98,3 +98,22 @@ describe('a bad catalog or state exits 2 before connecting', () => {
     expectInputError(await runTap([], { config: unreachable, catalog: { streams: [] }, state }), pattern);
   });
 });
+
+describe('config values of the wrong type or form exit 2 at once, before connecting', () => {
+  const notPem = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n';
+
+  it.each([
+    [{ host: 123 }, /CONFIG_INVALID: config: \/host must be a non-empty string \(got 123\)$/],
+    [{ filter_schemas: 5 }, /CONFIG_INVALID: config: \/filter_schemas must be an array of non-empty strings or a comma-separated string \(got 5\)$/],
+    [{ sslmode: 'verify-ca', sslrootcert: notPem }, /CONFIG_INVALID: config: \/sslrootcert is not a valid PEM certificate/],
+    [{ sslmode: 'require', sslcert: notPem }, /CONFIG_INVALID: config: \/sslcert is not a valid PEM certificate/],
+    [{ sslmode: 'require', sslkey: notPem }, /CONFIG_INVALID: config: \/sslkey is not a PEM private key/],
+  ])('%j', async (overrides, pattern) => {
+    const started = Date.now();
+    // Every mode validates the config first: --test, --discover and a sync alike.
+    for (const args of [['--test'], ['--discover']]) {
+      expectInputError(await runTap(args, { config: { ...testConfig(), ...overrides } }), pattern);
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});

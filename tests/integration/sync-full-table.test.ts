@@ -123,7 +123,7 @@ test('SIGTERM stops within a second with a resumable STATE and a non-zero exit',
   expect(new Set([...ids(run), ...ids(resumed)]).size).toBe(ROWS);
 });
 
-test('a lost connection: exit 1, one error line, and the last STATE resumes', async () => {
+test('a lost connection with max_retries 0: exit 1, one line with the server\'s reason, and the last STATE resumes', async () => {
   // Big enough that the server is still inside the COPY while the reader holds the pipe.
   await sql.unsafe(`
     CREATE TABLE ${SCHEMA}.bulky (id int PRIMARY KEY, pad text);
@@ -134,7 +134,7 @@ test('a lost connection: exit 1, one error line, and the last STATE resumes', as
   // Its own application_name, so only this tap's COPY is cut (other test files run in parallel).
   const appName = 'tap-lost-connection-test';
   const run = await runTap([], {
-    config: { ...config, application_name: appName },
+    config: { ...config, application_name: appName, max_retries: 0 },
     catalog: bulky,
     onSpawn: onFirstOutput((child) => {
       child.stdout?.pause();
@@ -145,6 +145,10 @@ test('a lost connection: exit 1, one error line, and the last STATE resumes', as
   expect(run.code).toBe(1);
   expect(run.stderr.trim().split('\n').filter((l) => /ERROR/.test(l))).toHaveLength(1);
   expect(run.stderr).toContain(stream);
+  // The server's reason, or — when the backend was blocked sending to the paused tap and so sent
+  // none — the lost connection.
+  expect(run.stderr).toMatch(/failed: (57P01: terminating connection due to administrator command|the connection to the server was lost \(CONNECTION_CLOSED [^)]+\));/);
+  expect(run.stderr).not.toContain('Cannot read properties');
   expect(run.stderr).not.toMatch(/\n\s+at /);
   const state = lastState(run.messages);
   expect(state?.bookmarks[stream].ctid_page).toBeGreaterThan(0);
@@ -167,6 +171,7 @@ test('a table dropped after the run started: exit 1 naming the stream; the finis
   });
   expect(run.code).toBe(1);
   expect(run.stderr).toContain(`${SCHEMA}-zz_doomed`);
+  expect(run.stderr).not.toMatch(/retry/); // a missing table is permanent
   expect(run.stdout.endsWith('\n')).toBe(true);
   const state = lastState(run.messages);
   expect(state?.bookmarks[`${SCHEMA}-items`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
@@ -189,7 +194,9 @@ test('SELECT revoked after the run started: exit 1 naming the stream; the finish
     onSpawn: onFirstOutput(() => sql.unsafe(`REVOKE SELECT ON ${SCHEMA}.zz_revoked FROM tap_reader`).catch(() => undefined)),
   });
   expect(run.code).toBe(1);
-  expect(run.stderr).toMatch(new RegExp(`${SCHEMA}-zz_revoked.*permission denied`));
+  expect(run.stderr).toMatch(new RegExp(`${SCHEMA}-zz_revoked.*42501: permission denied`));
+  // A permanent error: not retried.
+  expect(run.stderr).not.toMatch(/retry/);
   const state = lastState(run.messages);
   expect(state?.bookmarks[`${SCHEMA}-items`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
   expect(state?.currently_syncing).toBe(`${SCHEMA}-zz_revoked`);

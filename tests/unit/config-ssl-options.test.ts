@@ -1,8 +1,18 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { loadConfig } from '../../lib/config/load-config';
 import { sslOptions } from '../../lib/db/ssl-options';
 
-const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const dir = mkdtempSync(join(tmpdir(), 'tap-ssl-options-'));
+execFileSync('openssl', ['req', '-new', '-x509', '-days', '1', '-nodes', '-subj', '/CN=db.example', '-newkey', 'rsa:2048',
+  '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+const PEM = readFileSync(join(dir, 'cert.pem'), 'utf8');
+const KEY = readFileSync(join(dir, 'key.pem'), 'utf8');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 const options = (config: Record<string, unknown>) => sslOptions(loadConfig([{ host: 'db.example', ...config }], {}));
 
 describe('sslmode to postgres.js ssl options', () => {
@@ -36,8 +46,18 @@ describe('sslmode to postgres.js ssl options', () => {
   });
 
   it('client certificate and key (inline PEM) without a CA: TLS unverified', () => {
-    const tls = options({ sslmode: 'prefer', sslcert: PEM, sslkey: PEM }) as ConnectionOptions;
-    expect(tls).toMatchObject({ cert: PEM, key: PEM, rejectUnauthorized: false });
+    const tls = options({ sslmode: 'prefer', sslcert: PEM, sslkey: KEY }) as ConnectionOptions;
+    expect(tls).toMatchObject({ cert: PEM, key: KEY, rejectUnauthorized: false });
+  });
+
+  it('certificate files are read and checked', () => {
+    writeFileSync(join(dir, 'not-pem.crt'), 'just text\n');
+    const path = join(dir, 'cert.pem');
+    expect(options({ sslmode: 'verify-ca', sslrootcert: path })).toMatchObject({ ca: PEM });
+    expect(() => options({ sslmode: 'verify-ca', sslrootcert: join(dir, 'not-pem.crt') })).toThrow(
+      `config: /sslrootcert file ${join(dir, 'not-pem.crt')} holds no PEM certificate`,
+    );
+    expect(() => options({ sslmode: 'require', sslkey: path })).toThrow(`config: /sslkey file ${path} is not a PEM private key`);
   });
 
   it('a missing certificate file names the key', () => {

@@ -38,6 +38,16 @@ describe('config validation', () => {
     [{ log_level: 'verbose' }, '/log_level must be one of "debug", "info", "warn", "error" (got "verbose")'],
     [{ log_format: 'xml' }, '/log_format must be one of "text", "json" (got "xml")'],
     [{ application_name: [] }, '/application_name must be a string (got [])'],
+    [{ host: 123 }, '/host must be a non-empty string (got 123)'],
+    [{ dbname: true }, '/dbname must be a non-empty string (got true)'],
+    [{ filter_schemas: 5 }, '/filter_schemas must be an array of non-empty strings or a comma-separated string (got 5)'],
+    [{ filter_schemas: ['a', 5] }, '/filter_schemas must be an array of non-empty strings or a comma-separated string (got ["a",5])'],
+    [{ json_as_object: 1 }, '/json_as_object must be true or false (got 1)'],
+    [{ statement_timeout: -1 }, '/statement_timeout must be an integer >= 0 (got -1)'],
+    [{ lock_timeout: '5s' }, '/lock_timeout must be an integer >= 0 (got "5s")'],
+    [{ idle_in_transaction_session_timeout: 1.5 }, '/idle_in_transaction_session_timeout must be an integer >= 0 (got 1.5)'],
+    [{ max_retries: -1 }, '/max_retries must be an integer >= 0 (got -1)'],
+    [{ retry_backoff_seconds: 'soon' }, '/retry_backoff_seconds must be a number >= 0 (got "soon")'],
   ])('rejects %p', (config, expected) => {
     expect(messageOf(config)).toBe(`config: ${expected}`);
   });
@@ -58,8 +68,15 @@ describe('config validation', () => {
     expect(message).not.toContain('42');
   });
 
-  it('coerces scalars to the string a key needs (a numeric password stays usable)', () => {
-    expect(loadConfig([{ password: 12345, host: 5, filter_schemas: 3 }], {})).toMatchObject({ password: '12345', host: '5', filter_schemas: ['3'] });
+  it('takes strings for numbers and booleans (as Meltano passes them), and a numeric password as its digits', () => {
+    expect(loadConfig([{ password: 12345, port: '6543', json_as_object: 'true', retry_backoff_seconds: '0.25' }], {})).toMatchObject({
+      password: '12345', port: 6543, json_as_object: true, retry_backoff_seconds: 0.25,
+    });
+  });
+
+  it('never echoes a secret given with the wrong type', () => {
+    const message = messageOf({ host: 1, sslkey: 987654 });
+    expect(message).toBe('config: /host must be a non-empty string (got 1); /sslkey must be a non-empty string');
   });
 
   it('rejects a file that is not an object', () => {
@@ -71,11 +88,29 @@ describe('config validation', () => {
     expect(() =>
       loadConfig([{
         host: '/var/run/postgresql', port: 65535, user: 'u', password: '', dbname: 'd', filter_schemas: ['a'],
-        ssl: false, sslmode: 'verify-full', sslrootcert: '-----BEGIN CERTIFICATE-----', sslcert: '/c', sslkey: '/k',
+        ssl: false, sslmode: 'verify-full', sslrootcert: '/ca', sslcert: '/c', sslkey: '/k',
         application_name: '', connect_timeout: 0, default_replication_method: 'LOG_BASED', json_as_object: true,
         state_interval: 1, replication_slot_name: 'slot_1', publication_name: 'Pub', logical_idle_exit_seconds: 1,
-        logical_max_run_seconds: 1, log_level: 'error', log_format: 'json',
+        logical_max_run_seconds: 1, log_level: 'error', log_format: 'json', statement_timeout: 0, lock_timeout: 0,
+        idle_in_transaction_session_timeout: 60000, max_retries: 0, retry_backoff_seconds: 0.5,
       }], {}),
     ).not.toThrow();
+  });
+});
+
+describe('inline certificates and keys', () => {
+  const broken = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n';
+
+  it.each([
+    [{ sslrootcert: broken }, '/sslrootcert is not a valid PEM certificate (certificate 1 of 1 does not parse)'],
+    [{ sslcert: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\nMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n' }, '/sslcert holds no PEM certificate (-----BEGIN CERTIFICATE----- …)'],
+    [{ sslkey: broken }, '/sslkey is not a PEM private key (-----BEGIN PRIVATE KEY----- …)'],
+    [{ sslkey: '-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n' }, '/sslkey is an encrypted private key; give it unencrypted (the tap takes no key passphrase)'],
+  ])('rejects %p before connecting, naming the key', (config, expected) => {
+    expect(messageOf(config)).toBe(`config: ${expected}`);
+  });
+
+  it('never quotes the text of a key', () => {
+    expect(messageOf({ sslkey: '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n-----END PRIVATE KEY-----' })).not.toContain('c2VjcmV0');
   });
 });
