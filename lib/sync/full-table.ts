@@ -26,7 +26,7 @@ import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
 interface HeapInfo {
   relfilenode: number;
   resumable: boolean;
-  /** The heap's pages now (its size / block size), for progress. */
+  /** The heap's pages as of the last VACUUM / ANALYZE (relpages), for progress; no lock taken. */
   pages: number;
 }
 
@@ -34,7 +34,7 @@ async function heapInfo(ctx: RunContext, plan: StreamPlan): Promise<HeapInfo> {
   const [row] = await ctx.sql`
     SELECT pg_relation_filenode(c.oid)::int8::text AS filenode, c.relhassubclass AS has_children,
            current_setting('server_version_num')::int AS version_num,
-           (pg_relation_size(c.oid) / current_setting('block_size')::int)::int8::text AS pages
+           c.relpages::int8::text AS pages
     FROM pg_class c WHERE c.oid = ${plan.relation.oid}`;
   const filenode = row ? Number(row.filenode ?? 0) : 0;
   const plainHeap = plan.relation.kind === 'r' || plan.relation.kind === 'm';
