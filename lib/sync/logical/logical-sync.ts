@@ -10,7 +10,8 @@
 import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
 import { AbortedError, SyncError } from '../../errors';
-import { activateVersionMessage, recordLine } from '../../messages/serialize';
+import { recordFormatFor } from '../../messages/record-format';
+import { activateVersionMessage } from '../../messages/serialize';
 import type { StateEmitter } from '../state-emitter';
 import { checkpointAfterFailure, logWarnings } from '../stream-io';
 import type { ChangeEncoder } from './change-encoder';
@@ -29,8 +30,9 @@ interface Target {
 interface Transaction {
   finalLsn: bigint;
   commitTime: bigint;
-  deletedAt?: string;
-  timeExtracted: string;
+  /** The commit time as ISO text, made when first needed. */
+  committedAt?: string;
+  extractedAt: Date;
 }
 
 type StopReason = 'caught up' | 'idle' | 'max run' | 'signal';
@@ -80,7 +82,9 @@ class Pass {
   }
 
   private async record(target: Target, body: string, txn: Transaction): Promise<void> {
-    await this.write(recordLine(target.cursor.prefix, body, target.cursor.version, txn.timeExtracted));
+    const format = target.cursor.format;
+    await this.write(format.prefix + body + format.tail(target.cursor.version, txn.extractedAt));
+    format.written?.(1);
     this.records += 1;
     this.sinceCheckpoint += 1;
     if (this.sinceCheckpoint >= this.ctx.config.state_interval) {
@@ -93,7 +97,7 @@ class Pass {
     const txn = this.txn;
     switch (message.tag) {
       case 'Begin':
-        this.txn = { finalLsn: message.finalLsn, commitTime: message.commitTime, timeExtracted: this.ctx.now().toISOString() };
+        this.txn = { finalLsn: message.finalLsn, commitTime: message.commitTime, extractedAt: this.ctx.now() };
         return;
       case 'Commit':
         this.txn = undefined;
@@ -117,16 +121,17 @@ class Pass {
       const target = this.target(message.relationId, txn);
       if (!target) return;
       if (message.tag === 'Update' && message.oldTuple && target.encoder.keyChanged(message.oldTuple, message.newTuple)) {
-        txn.deletedAt ??= pgTimestampToIso(txn.commitTime);
-        await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.deletedAt), txn);
+        txn.committedAt ??= pgTimestampToIso(txn.commitTime);
+        await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.committedAt), txn);
       }
       const old = message.tag === 'Update' && message.oldKind === 'O' ? message.oldTuple : undefined;
-      await this.record(target, target.encoder.upsert(message.newTuple, old, lsn), txn);
+      if (target.encoder.wantsCommitTime) txn.committedAt ??= pgTimestampToIso(txn.commitTime);
+      await this.record(target, target.encoder.upsert(message.newTuple, old, lsn, txn.committedAt), txn);
     } else if (message.tag === 'Delete') {
       const target = this.target(message.relationId, txn);
       if (!target) return;
-      txn.deletedAt ??= pgTimestampToIso(txn.commitTime);
-      await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.deletedAt), txn);
+      txn.committedAt ??= pgTimestampToIso(txn.commitTime);
+      await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.committedAt), txn);
     } else {
       for (const relationId of message.relationIds) {
         const target = this.target(relationId, txn);
@@ -190,7 +195,7 @@ export async function syncLogical(
   confirmLsn: bigint,
   schemaSent: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  const cursors = plans.map((plan) => new StreamCursor(plan, state.bookmark(plan.tapStreamId), ctx.now()));
+  const cursors = plans.map((plan) => new StreamCursor(plan, state.bookmark(plan.tapStreamId), ctx.now(), recordFormatFor(ctx.writer, plan.stream)));
   const { end, slotConfirmed } = await readEndLsn(ctx);
   const start = minLsn(cursors.map((c) => c.startLsn)) ?? 0n;
   if (slotConfirmed !== undefined && start < slotConfirmed) {

@@ -7,7 +7,8 @@ import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
 import { introspect } from '../../discovery/introspect';
 import type { ColumnInfo } from '../../discovery/types';
-import { recordPrefix, schemaMessage } from '../../messages/serialize';
+import { recordFormatFor, type StreamRecordFormat } from '../../messages/record-format';
+import { schemaMessage } from '../../messages/serialize';
 import type { Bookmark } from '../../state/types';
 import { changeEncoder, type ChangeEncoder } from './change-encoder';
 import { logicalStreamSchema } from './logical-schema';
@@ -16,7 +17,8 @@ import type { Relation } from './pgoutput-decoder';
 
 export class StreamCursor {
   readonly id: string;
-  readonly prefix: string;
+  /** How its RECORD lines are framed (the writer's format). */
+  readonly format: StreamRecordFormat;
   /** Transactions whose commit record starts before this were delivered in an earlier run. */
   readonly startLsn: bigint;
   version: number;
@@ -26,9 +28,9 @@ export class StreamCursor {
   private readonly discovered: Set<string>;
   private readonly added: ColumnInfo[] = [];
 
-  constructor(readonly plan: StreamPlan, bookmark: Bookmark, now: Date) {
+  constructor(readonly plan: StreamPlan, bookmark: Bookmark, now: Date, format: StreamRecordFormat = recordFormatFor({}, plan.stream)) {
     this.id = plan.tapStreamId;
-    this.prefix = recordPrefix(plan.stream);
+    this.format = format;
     this.startLsn = lsnFromBookmark(bookmark.lsn) ?? 0n;
     this.version = typeof bookmark.version === 'number' ? bookmark.version : now.getTime();
     this.columns = new Map(plan.columns.map((c) => [c.name, c]));
@@ -82,6 +84,6 @@ export class StreamCursor {
       const key = `${column}: ${reason}`;
       this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
     };
-    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties);
+    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties, this.format.changeColumns);
   }
 }
