@@ -15,7 +15,20 @@ export async function readCopy(query: PendingQuery<Row[]>): Promise<Readable> {
  * never hears the answer to its next query. This resumes it.
  */
 export function releaseCopyStream(stream: Readable): void {
-  stream._read(0);
+  resumeSocket(stream);
+}
+
+/**
+ * Resumes postgres.js's socket through the stream's `_read`. When the connection is already gone
+ * its socket is null and `_read` throws a TypeError; the connection's own error (the server's
+ * code and message) arrives through the stream's 'error' event, so that one is left to report.
+ */
+function resumeSocket(stream: Readable): void {
+  try {
+    stream._read(0);
+  } catch {
+    // The connection is gone (see above).
+  }
 }
 
 export function logWarnings(ctx: RunContext, plan: StreamPlan, warnings: Map<string, number>): void {
@@ -108,7 +121,7 @@ export async function* copyBatches(stream: Readable, batchBytes = 256 * 1024): A
         used = 0;
         yield batch;
         if (taken.length === batchBytes) spare = taken;
-        stream._read(0); // resume the socket if a full batch paused it
+        resumeSocket(stream); // resume the socket if a full batch paused it
       } else if (failure !== undefined) {
         throw failure;
       } else if (ended) {
