@@ -97,7 +97,8 @@ function configure(entry: ConfiguredAirbyteStream, relation: RelationInfo, cdc: 
   if (isObject(properties)) {
     const wanted = new Set(Object.keys(properties).filter((name) => !CDC_COLUMNS.has(name)));
     for (const entry of stream.metadata ?? []) {
-      if (entry.breadcrumb.length === 2 && !wanted.has(entry.breadcrumb[1])) entry.metadata.selected = false;
+      if (entry.breadcrumb.length !== 2 || entry.metadata.inclusion === 'automatic') continue;
+      if (!wanted.has(entry.breadcrumb[1])) entry.metadata.selected = false;
     }
   }
   return stream;
