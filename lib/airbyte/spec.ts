@@ -61,8 +61,6 @@ export function compileConfigValidator(spec: ConnectorSpecification): ValidateFu
     if (!property) continue;
     property.discriminator = { propertyName: key };
     property.required = [key];
-    // ajv's discriminator wants the key declared at the object level too.
-    property.properties = { [key]: { type: 'string' } };
     delete property.default;
   }
   return ajv.compile(schema);

@@ -122,3 +122,17 @@ test('a connection lost mid-stream: transient_error', async () => {
     message: expect.stringMatching(/ab_err-b failed: CONNECTION_CLOSED: .*the last STATE written resumes it$/),
   });
 });
+
+test('SIGTERM (Airbyte cancelling): a resumable STATE, INCOMPLETE, an ERROR trace, exit 1', async () => {
+  const run = await runSource(['read'], {
+    config,
+    catalog: configure(catalog, { b: { sync_mode: 'full_refresh' } }),
+    onSpawn: onFirstOutput((child) => child.kill('SIGTERM')),
+  });
+  expect(run.code).toBe(1);
+  expectValidAirbyteLines(run.stdout);
+  expect(statuses(run.messages, 'b')).toEqual(['STARTED', 'RUNNING', 'INCOMPLETE']);
+  const states = run.messages.filter((m) => m.type === 'STATE');
+  expect(states[states.length - 1].state.stream.stream_state.ctid_page).toBeGreaterThan(0);
+  expect(run.messages[run.messages.length - 1].trace.error).toMatchObject({ failure_type: 'transient_error', message: expect.stringMatching(/stopped by SIGTERM/) });
+});
