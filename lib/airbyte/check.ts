@@ -7,15 +7,12 @@ import { introspect } from '../discovery/introspect';
 import type { RelationInfo } from '../discovery/types';
 import type { Logger } from '../log/logger';
 import { inspectLogicalSetup, setupProblems, type LogicalSetup } from '../sync/logical/slot-check';
+import { quoteIdentifier as quoteIdent } from '../sync/queries';
 import { relationKey } from './catalog';
 import type { AirbyteSettings } from './config';
 import { failureOf } from './failure';
 import { openSession } from './session';
 import type { AirbyteConnectionStatus } from './types';
-
-function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
 
 function schemasText(settings: AirbyteSettings): string {
   const schemas = settings.tap.filter_schemas;

@@ -41,21 +41,26 @@ function redactorFor(spec: ConnectorSpecification, raw: unknown, settings?: Airb
   return createRedactor(keys, collectSecretValues([raw, derived], keys));
 }
 
-function withConfig(run: Run, args: AirbyteArgs): { raw: unknown; settings: AirbyteSettings } {
+/** The --config file as JSON (its secrets known to the redactor from here on). */
+function readConfig(run: Run, args: AirbyteArgs): unknown {
   const raw = readJsonFile(args.config as NonNullable<AirbyteArgs['config']>);
   run.redactor = redactorFor(run.spec, raw);
+  return raw;
+}
+
+/** The adapted config; its warnings are logged unless the caller logs them later (read). */
+function adapt(run: Run, raw: unknown, logWarnings = true): AirbyteSettings {
   const settings = adaptConfig(raw, run.spec);
   run.redactor = redactorFor(run.spec, raw, settings);
-  return { raw, settings };
+  if (logWarnings) settings.warnings.forEach((warning) => run.log.warn(warning));
+  return settings;
 }
 
 async function check(run: Run, args: AirbyteArgs): Promise<void> {
-  const raw = readJsonFile(args.config as NonNullable<AirbyteArgs['config']>); // not JSON: an error, exit non-zero
-  run.redactor = redactorFor(run.spec, raw);
+  const raw = readConfig(run, args); // not JSON: an error, exit non-zero
   let status;
   try {
-    const { settings } = withConfig(run, args);
-    settings.warnings.forEach((warning) => run.log.warn(warning));
+    const settings = adapt(run, raw);
     status = await checkConnection(settings, run.log);
   } catch (error) {
     status = { status: 'FAILED' as const, message: failureOf(error).message };
@@ -65,8 +70,7 @@ async function check(run: Run, args: AirbyteArgs): Promise<void> {
 }
 
 async function discover(run: Run, args: AirbyteArgs): Promise<void> {
-  const { settings } = withConfig(run, args);
-  settings.warnings.forEach((warning) => run.log.warn(warning));
+  const settings = adapt(run, readConfig(run, args));
   const session = await openSession(settings, run.log, 1);
   try {
     await run.out.write(catalogMessage(await discoverCatalog(session.sql, session.server, settings)));
@@ -76,10 +80,9 @@ async function discover(run: Run, args: AirbyteArgs): Promise<void> {
 }
 
 async function read(run: Run, args: AirbyteArgs): Promise<void> {
-  const { settings } = withConfig(run, args);
+  const settings = adapt(run, readConfig(run, args), false);
   const catalog = parseConfiguredCatalog(readJsonFile(args.catalog as NonNullable<AirbyteArgs['catalog']>));
   const state = args.state ? readJsonFile(args.state) : undefined;
-  settings.warnings.forEach((warning) => run.log.warn(warning));
   await runRead({ settings, catalog, state, out: run.out, log: run.log });
 }
 

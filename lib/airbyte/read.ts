@@ -62,8 +62,9 @@ async function selectionFor(input: ReadInput, sql: RunContext['sql']): Promise<R
 
 export async function runRead(input: ReadInput): Promise<void> {
   const { settings, log } = input;
+  // The state is checked before anything is written, warnings included.
   const given = inputState(input.state, nameResolver(input.catalog, settings.tap.filter_schemas));
-  given.warnings.forEach((warning) => log.warn(warning));
+  [...settings.warnings, ...given.warnings].forEach((warning) => log.warn(warning));
   const session = await openSession(settings, log, settings.maxConnections);
   const controller = new AbortController();
   const removeHandlers = abortOnSignals(controller, log);
