@@ -14,8 +14,15 @@ import { adminSql } from '../helpers/db';
 const SCHEMA = 'ab_cdc';
 const SLOT = 'ab_cdc_slot';
 const PUBLICATION = 'ab_cdc_pub';
-const method = { method: 'CDC', replication_slot: SLOT, publication: PUBLICATION, initial_waiting_seconds: 10 };
-const config = airbyteConfig({ schemas: [SCHEMA], replication_method: method });
+// As pasted from Airbyte's source-postgres: every CDC key at its usual value, TLS, JDBC parameters.
+const method = {
+  method: 'CDC', plugin: 'pgoutput', replication_slot: SLOT, publication: PUBLICATION, initial_waiting_seconds: 300, queue_size: 10000,
+  lsn_commit_behaviour: 'After loading Data in the destination', heartbeat_action_query: '', invalid_cdc_cursor_position_behavior: 'Fail sync',
+  initial_load_timeout_hours: 8,
+};
+const config = airbyteConfig({
+  schemas: [SCHEMA], replication_method: method, ssl_mode: { mode: 'require' }, jdbc_url_params: 'connectTimeout=30', tunnel_method: { tunnel_method: 'NO_TUNNEL' },
+});
 let sql: postgres.Sql;
 let catalog: { streams: Array<Record<string, any>> };
 

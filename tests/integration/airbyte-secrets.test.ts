@@ -70,11 +70,13 @@ test('check, discover and read with every secret set: they work, and print none 
   const config = secretConfig();
   const check = await runSource(['check'], { config });
   expectNoSecrets(check);
+  expectValidAirbyteLines(check.stdout);
   expect(ofType(check.messages, 'CONNECTION_STATUS')[0].connectionStatus.status).toBe('SUCCEEDED');
   const catalog = await discoverAirbyte(config);
   const read = await runSource(['read'], { config, catalog: configure(catalog, { t: { sync_mode: 'full_refresh' } }) });
   expectNoSecrets(read);
   expect(read.code).toBe(0);
+  expectValidAirbyteLines(read.stdout);
   expect(recordsOf(read.messages, 't')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'b' }]);
 });
 
