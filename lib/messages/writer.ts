@@ -16,7 +16,8 @@
  * the error from escaping as an unhandled event.
  */
 import type { Writable } from 'node:stream';
-import { PipeClosedError } from '../errors';
+import { PipeClosedError, TapError } from '../errors';
+import type { StreamRecordFormat } from './record-format';
 
 const LF = 0x0a;
 
@@ -28,6 +29,8 @@ export interface MessageWriter {
    * it (the caller may reuse `data` at once). Same back-pressure contract as `write`.
    */
   writeBytes?(data: Uint8Array): void | Promise<void>;
+  /** Optional: how this writer's RECORD lines are framed (lib/messages/record-format.ts); Singer's when absent. */
+  recordFormat?(stream: string): StreamRecordFormat;
 }
 
 export interface StreamWriterOptions {

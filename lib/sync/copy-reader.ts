@@ -10,7 +10,7 @@
 import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';
 import { AbortedError } from '../errors';
-import { recordLine, recordPrefix } from '../messages/serialize';
+import { recordFormatFor, type StreamRecordFormat } from '../messages/record-format';
 import { copyLines, splitCopyLine } from '../values/copy-text';
 import { columnConverter } from '../values/convert';
 import { recordEncoder } from '../values/record-encoder';
@@ -69,9 +69,10 @@ export async function copyToRecords(
     }),
   }));
   const counts = { records: 0, positionNulls: 0, bytes: 0 };
+  const format = recordFormatFor(ctx.writer, plan.stream);
   try {
-    if (ctx.writer.writeBytes) await writeRecordBytes(ctx, plan, source, columns, options, counts);
-    else await writeRecords(ctx, plan, source, recordEncoder(columns), options, counts);
+    if (ctx.writer.writeBytes) await writeRecordBytes(ctx, plan, format, source, columns, options, counts);
+    else await writeRecords(ctx, plan, format, source, recordEncoder(columns), options, counts);
   } finally {
     releaseCopyStream(source);
   }
@@ -82,12 +83,13 @@ export async function copyToRecords(
 async function writeRecords(
   ctx: RunContext,
   plan: StreamPlan,
+  format: StreamRecordFormat,
   source: Readable,
   encode: (fields: ReadonlyArray<string | null>) => string,
   options: CopyReadOptions,
   counts: Counts,
 ): Promise<void> {
-  const prefix = recordPrefix(plan.stream);
+  const prefix = format.prefix;
   const width = plan.columns.length + options.extraFields;
   const fields: Array<string | null> = new Array(width);
   const interval = ctx.config.state_interval;
@@ -103,10 +105,11 @@ async function writeRecords(
   try {
     for await (const lines of copyLines(source)) {
       if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
-      const timeExtracted = ctx.now().toISOString();
+      const tail = format.tail(options.version, ctx.now());
       for (const line of lines) {
         splitCopyLine(line, fields, width);
-        const pending = ctx.writer.write(recordLine(prefix, encode(fields), options.version, timeExtracted));
+        const pending = ctx.writer.write(prefix + encode(fields) + tail);
+        format.written?.(1);
         if (pending) await pending;
         options.onRow?.(fields);
         if (position) {
@@ -175,6 +178,7 @@ function rowCallback(encoder: RecordBytesEncoder, options: CopyReadOptions): (()
 async function writeRecordBytes(
   ctx: RunContext,
   plan: StreamPlan,
+  format: StreamRecordFormat,
   source: Readable,
   columns: ByteColumn[],
   options: CopyReadOptions,
@@ -182,14 +186,19 @@ async function writeRecordBytes(
 ): Promise<void> {
   const writeBytes = (ctx.writer.writeBytes as (data: Uint8Array) => void | Promise<void>).bind(ctx.writer);
   const encoder = recordBytesEncoder(columns, {
-    prefix: recordPrefix(plan.stream),
+    prefix: format.prefix,
     jsonAsObject: ctx.config.json_as_object,
     extraFields: options.extraFields,
   });
   let pending: Promise<void> | undefined;
+  // Rows are counted when encoded and their bytes go out whole, so at each drain the rows
+  // counted since the last one are exactly the lines in `filled`.
+  let drained = 0;
   const out = new ByteOutput(OUTPUT_BYTES, (filled) => {
     counts.bytes += filled.length;
     pending = writeBytes(filled) ?? pending;
+    format.written?.(counts.records - drained);
+    drained = counts.records;
   });
   const sendOutput = async (): Promise<void> => {
     out.flush();
@@ -205,7 +214,7 @@ async function writeRecordBytes(
   const reportRecords = recordReporter(ctx, plan, counts);
   const encodeBatch = async (chunk: Buffer, end: number): Promise<void> => {
     if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
-    encoder.setTail(options.version, ctx.now().toISOString());
+    encoder.setTail(format.tail(options.version, ctx.now()));
     const lastLine = chunk.lastIndexOf(LF, end - 2) + 1;
     const rowsEnd = isEndMarker(chunk, lastLine, end) ? lastLine : end;
     // Start of the last row written in this batch: its position field is decoded only when reported.

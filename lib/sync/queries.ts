@@ -80,8 +80,7 @@ export function incrementalRows(sql: TapSql, plan: StreamPlan, key: string, hasB
  * A LOG_BASED snapshot: every row, and as its last field the WAL position captured before the
  * snapshot (`lsn`, an integer the tap made).
  */
-export function snapshotRows(sql: TapSql, plan: StreamPlan, lsn: number) {
-  if (!Number.isSafeInteger(lsn) || lsn < 0) throw new RangeError(`invalid WAL position ${lsn}`);
-  const select = sql.unsafe([...plan.columns.map((c) => quoteIdentifier(c.name)), String(lsn)].join(', '));
+export function snapshotRows(sql: TapSql, plan: StreamPlan, changeColumns: readonly string[]) {
+  const select = sql.unsafe([...plan.columns.map((c) => quoteIdentifier(c.name)), ...changeColumns].join(', '));
   return sql`COPY (SELECT ${select} FROM ${table(sql, plan)}) TO STDOUT`;
 }

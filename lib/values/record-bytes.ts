@@ -3,7 +3,7 @@
  * into a ByteOutput without building a string per field or per row. The keys, the message
  * prefix and each column's byte writer are chosen once per stream; a row is scanned once for its
  * TAB/LF field bounds and each field is written by its column's writer (byte-writers.ts). The
- * lines are byte-for-byte `recordLine(prefix, recordEncoder(...)(fields), …)` + LF of the string
+ * lines are byte-for-byte `prefix + recordEncoder(...)(fields) + tail` + LF of the string
  * path (tests/integration/fast-path.test.ts compares the two on every fixture value).
  */
 import { SyncError } from '../errors';
@@ -22,7 +22,7 @@ export interface ByteColumn {
 }
 
 export interface RecordBytesOptions {
-  /** The `{"type":"RECORD","stream":…,"record":` prefix (serialize.ts recordPrefix). */
+  /** The text before the record object (lib/messages/record-format.ts). */
   prefix: string;
   jsonAsObject: boolean;
   /** Fields the query selects after the columns (e.g. ctid): read by `fields`, not written. */
@@ -35,8 +35,8 @@ export interface RecordBytesEncoder {
    * and returns the index after that LF.
    */
   encodeRow(src: Buffer, start: number, out: ByteOutput): number;
-  /** Sets the part after the record object: `version` and `time_extracted`, and the LF. */
-  setTail(version: number | undefined, timeExtracted: string): void;
+  /** Sets the text after the record object's closing brace (the format's tail, without the LF). */
+  setTail(after: string): void;
   /**
    * The last encoded row's fields as the string path gives them (escapes decoded, null for
    * NULL), each decoded only when read. The same array for every row.
@@ -106,8 +106,8 @@ export function recordBytesEncoder(columns: ReadonlyArray<ByteColumn>, options: 
 
   return {
     encodeRow,
-    setTail(version, timeExtracted) {
-      tail = Buffer.from('}' + (version === undefined ? '' : ',"version":' + version) + ',"time_extracted":"' + timeExtracted + '"}\n');
+    setTail(after) {
+      tail = Buffer.from('}' + after + '\n');
     },
     fields,
     field,

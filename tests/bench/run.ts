@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, stopCluster, type StartedCluster } from '../helpers/cluster';
+import { AIRBYTE_LABEL, airbyteRatio, airbyteReadCommand } from './airbyte-bench';
 import { BENCH_DB, connectTo, DISCOVERY_DB, DISCOVERY_TABLES, ensureDataset, ensureDiscoveryDatabase, psqlEnv, type Server } from './dataset';
 import { countRecords, measure, median, type Command } from './measure';
 import { formatTable, type BenchRow } from './report';
@@ -99,7 +100,8 @@ async function benchTable(ctx: BenchContext, discovered: Catalog, config: string
     env: psqlEnv(s),
   };
   const methods = ['FULL_TABLE', 'INCREMENTAL'];
-  const taps = methods.map((method) => ctx.tapCommand(['--config', config, '--properties', catalogFor(ctx, discovered, table, method)]));
+  const labels = [...methods.map((method) => `tap ${method}`), AIRBYTE_LABEL];
+  const taps = [...methods.map((method) => ctx.tapCommand(['--config', config, '--properties', catalogFor(ctx, discovered, table, method)])), airbyteReadCommand(ctx, table)];
   const samples = [copy, ...taps].map(() => ({ wall: [] as number[], rss: [] as number[], cpu: [] as number[] }));
   await measure(copy); // warm-up: the table into the page cache
   for (let run = 1; run <= ctx.runs; run += 1) {
@@ -108,13 +110,13 @@ async function benchTable(ctx: BenchContext, discovered: Catalog, config: string
       samples[i].wall.push(result.wallSeconds);
       if (result.peakRssKiB !== null) samples[i].rss.push(result.peakRssKiB);
       if (result.cpuSeconds !== null) samples[i].cpu.push(result.cpuSeconds);
-      log(`${table} run ${run} ${i === 0 ? 'COPY' : methods[i - 1]}: ${result.wallSeconds.toFixed(2)} s, ${result.peakRssKiB ?? '?'} KiB`);
+      log(`${table} run ${run} ${i === 0 ? 'COPY' : labels[i - 1]}: ${result.wallSeconds.toFixed(2)} s, ${result.peakRssKiB ?? '?'} KiB`);
     }
   }
   const copyMedian = median(samples[0].wall);
   const out: BenchRow[] = [];
   for (const [i, sample] of samples.entries()) {
-    const what = i === 0 ? 'psql COPY text' : `tap ${methods[i - 1]}`;
+    const what = i === 0 ? 'psql COPY text' : labels[i - 1];
     const wall = median(sample.wall);
     let bytesPerRecord: number | null = null;
     let recordsOk: boolean | null = null;
@@ -140,6 +142,8 @@ async function benchTable(ctx: BenchContext, discovered: Catalog, config: string
       recordsOk,
     });
   }
+  const ratio = airbyteRatio(out);
+  if (ratio !== undefined) log(`${table}: airbyte read / tap FULL_TABLE = ${ratio.toFixed(3)}`);
   return out;
 }
 

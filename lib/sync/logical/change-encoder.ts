@@ -9,13 +9,14 @@
  *   selected, plus `_sdc_deleted_at`.
  * - An UPDATE that changes the key: the old key is gone, so it becomes a DELETE of the old key
  *   followed by the new row (`keyChanged` tells the caller).
- * `_sdc_lsn` is on every record.
+ * `_sdc_lsn` is on every record. The change columns' names come from the writer's record format
+ * (Singer's `_sdc_*` by default), which may also ask for the commit time on every record.
  */
+import { SINGER_CHANGE_COLUMNS, type ChangeColumns } from '../../messages/record-format';
 import type { ColumnInfo } from '../../pg/types';
 import { columnConverter } from '../../values/convert';
 import type { ToJson } from '../../values/to-json';
 import type { Relation, TupleValue } from './pgoutput-decoder';
-import { SDC_DELETED_AT, SDC_LSN } from './logical-schema';
 
 interface EncodedField {
   /** Position in the tuple. */
@@ -27,10 +28,15 @@ interface EncodedField {
 }
 
 export interface ChangeEncoder {
-  /** INSERT/UPDATE record body; `old` is UPDATE's old row under REPLICA IDENTITY FULL. */
-  upsert(tuple: readonly TupleValue[], old: readonly TupleValue[] | undefined, lsn: number): string;
+  /**
+   * INSERT/UPDATE record body; `old` is UPDATE's old row under REPLICA IDENTITY FULL;
+   * `committedAt` is written only when the change columns name `updatedAt`.
+   */
+  upsert(tuple: readonly TupleValue[], old: readonly TupleValue[] | undefined, lsn: number, committedAt?: string): string;
   /** DELETE record body; `full`: the old tuple is the whole row (REPLICA IDENTITY FULL). */
   delete(tuple: readonly TupleValue[], full: boolean, lsn: number, deletedAt: string): string;
+  /** Whether bodies carry the commit time (the caller then passes `committedAt`). */
+  readonly wantsCommitTime: boolean;
   /** Whether an UPDATE's old tuple (K or O) holds other key values than its new tuple. */
   keyChanged(old: readonly TupleValue[], tuple: readonly TupleValue[]): boolean;
 }
@@ -46,6 +52,7 @@ export function changeEncoder(
   onWarning: (column: string, reason: string) => void,
   /** The stream's key properties; the Relation's replica identity flags when empty. */
   keyProperties: readonly string[] = [],
+  names: Readonly<ChangeColumns> = SINGER_CHANGE_COLUMNS,
 ): ChangeEncoder {
   const fields: EncodedField[] = [];
   relation.columns.forEach((column, index) => {
@@ -62,8 +69,10 @@ export function changeEncoder(
   const isStreamKey = (column: { name: string; isKey: boolean }) =>
     keyProperties.length > 0 ? keyProperties.includes(column.name) : column.isKey;
   const keyIndexes = relation.columns.flatMap((column, index) => (isStreamKey(column) ? [index] : []));
-  const lsnKey = JSON.stringify(SDC_LSN) + ':';
-  const deletedKey = JSON.stringify(SDC_DELETED_AT) + ':';
+  const lsnKey = JSON.stringify(names.lsn) + ':';
+  const deletedKey = JSON.stringify(names.deletedAt) + ':';
+  const updatedKey = names.updatedAt === undefined ? '' : ',' + JSON.stringify(names.updatedAt) + ':';
+  const updated = (at: string | undefined): string => (updatedKey === '' ? '' : updatedKey + (at === undefined ? 'null' : '"' + at + '"'));
 
   const body = (tuple: readonly TupleValue[], old: readonly TupleValue[] | undefined, only: (f: EncodedField) => boolean): string => {
     let out = '';
@@ -78,11 +87,12 @@ export function changeEncoder(
   };
 
   return {
-    upsert(tuple, old, lsn) {
-      return '{' + body(tuple, old, () => true) + lsnKey + lsn + ',' + deletedKey + 'null}';
+    wantsCommitTime: updatedKey !== '',
+    upsert(tuple, old, lsn, committedAt) {
+      return '{' + body(tuple, old, () => true) + lsnKey + lsn + ',' + deletedKey + 'null' + updated(committedAt) + '}';
     },
     delete(tuple, full, lsn, deletedAt) {
-      return '{' + body(tuple, undefined, (f) => full || f.isKey) + lsnKey + lsn + ',' + deletedKey + '"' + deletedAt + '"}';
+      return '{' + body(tuple, undefined, (f) => full || f.isKey) + lsnKey + lsn + ',' + deletedKey + '"' + deletedAt + '"' + updated(deletedAt) + '}';
     },
     keyChanged(old, tuple) {
       // An unchanged TOASTed key ('u', undefined) is the same key.

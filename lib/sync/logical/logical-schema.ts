@@ -6,10 +6,11 @@
 import type { StreamPlan } from '../../catalog/plan';
 import type { JsonSchema } from '../../catalog/types';
 import { arrayDefinition, arrayDefinitionName, columnSchema } from '../../catalog/type-map';
+import { SINGER_CHANGE_COLUMNS } from '../../messages/record-format';
 import type { ColumnInfo } from '../../pg/types';
 
-export const SDC_LSN = '_sdc_lsn';
-export const SDC_DELETED_AT = '_sdc_deleted_at';
+export const SDC_LSN = SINGER_CHANGE_COLUMNS.lsn;
+export const SDC_DELETED_AT = SINGER_CHANGE_COLUMNS.deletedAt;
 
 /** Selected columns the catalog has no schema for (added to the table after discovery). */
 function uncataloged(plan: StreamPlan): ColumnInfo[] {

@@ -11,7 +11,8 @@
 import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
 import { AbortedError, SyncError } from '../../errors';
-import { activateVersionMessage, recordLine } from '../../messages/serialize';
+import { recordFormatFor } from '../../messages/record-format';
+import { activateVersionMessage } from '../../messages/serialize';
 import type { RelationLookup } from '../../pg/types';
 import type { StateEmitter } from '../state-emitter';
 import { checkpointAfterFailure, logWarnings } from '../stream-io';
@@ -35,8 +36,9 @@ interface Target {
 interface Transaction {
   finalLsn: bigint;
   commitTime: bigint;
-  deletedAt?: string;
-  timeExtracted: string;
+  /** The commit time as ISO text, made when first needed. */
+  committedAt?: string;
+  extractedAt: Date;
 }
 
 type StopReason = 'caught up' | 'idle' | 'max run' | 'signal';
@@ -97,8 +99,10 @@ class Pass {
   }
 
   private async record(target: Target, body: string, txn: Transaction): Promise<void> {
-    const line = recordLine(target.cursor.prefix, body, target.cursor.version, txn.timeExtracted);
+    const format = target.cursor.format;
+    const line = format.prefix + body + format.tail(target.cursor.version, txn.extractedAt);
     await this.write(line);
+    format.written?.(1);
     this.records += 1;
     target.unreported += 1;
     target.unreportedBytes += Buffer.byteLength(line) + 1;
@@ -113,7 +117,7 @@ class Pass {
     const txn = this.txn;
     switch (message.tag) {
       case 'Begin':
-        this.txn = { finalLsn: message.finalLsn, commitTime: message.commitTime, timeExtracted: this.ctx.now().toISOString() };
+        this.txn = { finalLsn: message.finalLsn, commitTime: message.commitTime, extractedAt: this.ctx.now() };
         return;
       case 'Commit':
         this.txn = undefined;
@@ -138,16 +142,17 @@ class Pass {
       const target = this.target(message.relationId, txn);
       if (!target) return;
       if (message.tag === 'Update' && message.oldTuple && target.encoder.keyChanged(message.oldTuple, message.newTuple)) {
-        txn.deletedAt ??= pgTimestampToIso(txn.commitTime);
-        await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.deletedAt), txn);
+        txn.committedAt ??= pgTimestampToIso(txn.commitTime);
+        await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.committedAt), txn);
       }
       const old = message.tag === 'Update' && message.oldKind === 'O' ? message.oldTuple : undefined;
-      await this.record(target, target.encoder.upsert(message.newTuple, old, lsn), txn);
+      if (target.encoder.wantsCommitTime) txn.committedAt ??= pgTimestampToIso(txn.commitTime);
+      await this.record(target, target.encoder.upsert(message.newTuple, old, lsn, txn.committedAt), txn);
     } else if (message.tag === 'Delete') {
       const target = this.target(message.relationId, txn);
       if (!target) return;
-      txn.deletedAt ??= pgTimestampToIso(txn.commitTime);
-      await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.deletedAt), txn);
+      txn.committedAt ??= pgTimestampToIso(txn.commitTime);
+      await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.committedAt), txn);
     } else {
       for (const relationId of message.relationIds) {
         const target = this.target(relationId, txn);
@@ -228,7 +233,7 @@ export async function syncLogical(
   schemaSent: ReadonlySet<string>,
   lookup: RelationLookup,
 ): Promise<void> {
-  const cursors = plans.map((plan) => new StreamCursor(plan, state.bookmark(plan.tapStreamId), ctx.now(), lookup));
+  const cursors = plans.map((plan) => new StreamCursor(plan, state.bookmark(plan.tapStreamId), ctx.now(), lookup, recordFormatFor(ctx.writer, plan.stream)));
   const { end, slotConfirmed } = await readEndLsn(ctx);
   const start = minLsn(cursors.map((c) => c.startLsn)) ?? 0n;
   if (slotConfirmed !== undefined && start < slotConfirmed) {

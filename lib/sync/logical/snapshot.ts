@@ -16,8 +16,9 @@
 import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
 import type { TapSql } from '../../db/connect';
+import type { ColumnInfo, ColumnType } from '../../pg/types';
+import { recordFormatFor, type ChangeColumns } from '../../messages/record-format';
 import { activateVersionMessage } from '../../messages/serialize';
-import type { ColumnInfo } from '../../pg/types';
 import type { Bookmark } from '../../state/types';
 import { copyToRecords } from '../copy-reader';
 import { snapshotRows } from '../queries';
@@ -28,13 +29,30 @@ import { formatLsn, lsnToNumber, parseLsn } from './lsn';
 /** How long the snapshot waits for transactions that were committing at the capture. */
 const SETTLE_MS = 2000;
 
-const LSN_COLUMN: ColumnInfo = {
-  name: '_sdc_lsn',
-  position: 0,
-  type: { kind: 'bigint', isArray: false, sqlType: 'bigint', baseTypeName: 'int8', delimiter: ',' },
-  notNull: true,
-  supported: true,
-};
+const BIGINT: ColumnType = { kind: 'bigint', isArray: false, sqlType: 'bigint', baseTypeName: 'int8', delimiter: ',' };
+const TEXT: ColumnType = { kind: 'string', isArray: false, sqlType: 'text', baseTypeName: 'text', delimiter: ',' };
+
+/** A column the snapshot query adds after the table's columns: its name, type and SQL text. */
+interface ChangeField {
+  column: ColumnInfo;
+  sql: string;
+}
+
+function changeField(name: string, type: ColumnType, sql: string): ChangeField {
+  return { column: { name, position: 0, type, notNull: false, supported: true }, sql };
+}
+
+/**
+ * The change columns of snapshot rows: the snapshot's LSN; with `updatedAt`, also the snapshot's
+ * time there and a null `deletedAt`. Only values made here go into the statement text.
+ */
+function changeFields(names: Readonly<ChangeColumns>, lsn: bigint, at: Date): ChangeField[] {
+  const fields = [changeField(names.lsn, BIGINT, String(lsnToNumber(lsn)))];
+  if (names.updatedAt !== undefined) {
+    fields.push(changeField(names.deletedAt, TEXT, 'NULL::text'), changeField(names.updatedAt, TEXT, `'${at.toISOString().replace('Z', '000+00:00')}'::text`));
+  }
+  return fields;
+}
 
 class SnapshotNotSettled extends Error {}
 
@@ -56,7 +74,8 @@ export async function snapshotLogicalStream(ctx: RunContext, plan: StreamPlan, s
 
   const capture = await capturePosition(ctx);
   ctx.log.info(`${id}: LOG_BASED snapshot at WAL position ${formatLsn(capture.lsn)}`, { version });
-  const withLsn: StreamPlan = { ...plan, columns: [...plan.columns, LSN_COLUMN] };
+  const extra = changeFields(recordFormatFor(ctx.writer, plan.stream).changeColumns, capture.lsn, ctx.now());
+  const withLsn: StreamPlan = { ...plan, columns: [...plan.columns, ...extra.map((f) => f.column)] };
   const startedAt = Date.now();
   let records = 0;
   for (;;) {
@@ -65,7 +84,7 @@ export async function snapshotLogicalStream(ctx: RunContext, plan: StreamPlan, s
         const inSnapshot = await tx`SELECT txid_snapshot_xip(txid_current_snapshot())::text AS xid`;
         const stillRunning = inSnapshot.filter((r) => capture.running.has(String(r.xid)));
         if (stillRunning.length > 0 && Date.now() - startedAt < SETTLE_MS) throw new SnapshotNotSettled();
-        return copyToRecords(ctx, withLsn, await readCopy(snapshotRows(tx as unknown as TapSql, plan, lsnToNumber(capture.lsn))), {
+        return copyToRecords(ctx, withLsn, await readCopy(snapshotRows(tx as unknown as TapSql, plan, extra.map((f) => f.sql))), {
           version,
           extraFields: 0,
           checkpoint,

@@ -5,7 +5,8 @@
  */
 import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
-import { recordPrefix, schemaMessage } from '../../messages/serialize';
+import { recordFormatFor, type StreamRecordFormat } from '../../messages/record-format';
+import { schemaMessage } from '../../messages/serialize';
 import type { ColumnInfo, RelationLookup } from '../../pg/types';
 import type { Bookmark } from '../../state/types';
 import { changeEncoder, type ChangeEncoder } from './change-encoder';
@@ -15,7 +16,8 @@ import type { Relation } from './pgoutput-decoder';
 
 export class StreamCursor {
   readonly id: string;
-  readonly prefix: string;
+  /** How its RECORD lines are framed (the writer's format). */
+  readonly format: StreamRecordFormat;
   /** Transactions whose commit record starts before this were delivered in an earlier run. */
   readonly startLsn: bigint;
   version: number;
@@ -26,9 +28,15 @@ export class StreamCursor {
   private readonly added: ColumnInfo[] = [];
 
   /** `lookup` reads the live columns when the WAL shows columns the plan does not have. */
-  constructor(readonly plan: StreamPlan, bookmark: Bookmark, now: Date, private readonly lookup: RelationLookup) {
+  constructor(
+    readonly plan: StreamPlan,
+    bookmark: Bookmark,
+    now: Date,
+    private readonly lookup: RelationLookup,
+    format: StreamRecordFormat = recordFormatFor({}, plan.stream),
+  ) {
     this.id = plan.tapStreamId;
-    this.prefix = recordPrefix(plan.stream);
+    this.format = format;
     this.startLsn = lsnFromBookmark(bookmark.lsn) ?? 0n;
     this.version = typeof bookmark.version === 'number' ? bookmark.version : now.getTime();
     this.columns = new Map(plan.columns.map((c) => [c.name, c]));
@@ -82,6 +90,6 @@ export class StreamCursor {
       const key = `${column}: ${reason}`;
       this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
     };
-    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties);
+    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties, this.format.changeColumns);
   }
 }
