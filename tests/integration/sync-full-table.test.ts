@@ -3,7 +3,7 @@ import { discover, select, type Catalog } from '../helpers/catalog';
 import { adminSql, testConfig } from '../helpers/db';
 import { byType, expectValidSingerLines, lastState } from '../helpers/messages';
 import { runTap, type TapRun } from '../helpers/run-tap';
-import { killAfterBytes, onFirstOutput } from '../helpers/kill';
+import { killAfterBytes, onFirstOutput, seededOffset } from '../helpers/kill';
 
 const SCHEMA = 'sync_ft';
 const ROWS = 60_000;
@@ -69,7 +69,7 @@ test('first sync: SCHEMA, STATE, ACTIVATE_VERSION, every row, ACTIVATE_VERSION, 
 });
 
 test('SIGKILL at a random row, then a run with the last STATE: every row arrives, same version', async () => {
-  const first = await runTap([], { config, catalog: itemsOnly(), onSpawn: killAfterBytes(200_000 + Math.floor(Math.random() * 2_000_000)) });
+  const first = await runTap([], { config, catalog: itemsOnly(), onSpawn: killAfterBytes(seededOffset('full-table kill', 200_000, 2_000_000)) });
   expect(first.signal).toBe('SIGKILL');
   const state = lastState(first.messages);
   expect(state?.currently_syncing).toBe(`${SCHEMA}-items`);
