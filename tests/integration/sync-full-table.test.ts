@@ -45,9 +45,8 @@ test('first sync: SCHEMA, STATE, ACTIVATE_VERSION, every row, ACTIVATE_VERSION, 
   const types = run.messages.map((m) => m.type);
   expect(types[0]).toBe('SCHEMA');
   expect(types.slice(1, 3)).toEqual(['STATE', 'ACTIVATE_VERSION']);
-  expect(types[types.length - 1]).toBe('STATE');
-  expect(types[types.length - 2]).toBe('STATE');
-  expect(types[types.length - 3]).toBe('ACTIVATE_VERSION');
+  // From 14 the bookmark drops its heap page after the rows (a new STATE); before, it is unchanged.
+  expect(types.slice(-3)).toEqual(tidRange ? ['ACTIVATE_VERSION', 'STATE', 'STATE'] : ['RECORD', 'ACTIVATE_VERSION', 'STATE']);
   const got = ids(run);
   expect(got).toHaveLength(ROWS);
   expect(new Set(got).size).toBe(ROWS);
@@ -132,7 +131,9 @@ test('SIGTERM stops within a second with a resumable STATE and a non-zero exit',
   expect(run.code).not.toBe(0);
   expect(run.code).not.toBeNull();
   expect(stoppedAfter).toBeLessThan(1500);
-  expect(run.messages[run.messages.length - 1].type).toBe('STATE');
+  // Before 14 the STATE holds no position, so the one sent before the rows is the last one needed.
+  if (tidRange) expect(run.messages[run.messages.length - 1].type).toBe('STATE');
+  expect(lastState(run.messages)?.bookmarks[`${SCHEMA}-items`].ctid_page).toEqual(tidRange ? expect.any(Number) : undefined);
   expect(run.stderr).not.toMatch(/\n\s+at /);
   const resumed = await runTap([], { config, catalog: itemsOnly(), state: lastState(run.messages) });
   expect(new Set([...ids(run), ...ids(resumed)]).size).toBe(ROWS);
@@ -162,7 +163,8 @@ test('a lost connection: exit 1, one error line, and the last STATE resumes', as
   expect(run.stderr).toContain(stream);
   expect(run.stderr).not.toMatch(/\n\s+at /);
   const state = lastState(run.messages);
-  expect(state?.bookmarks[stream].ctid_page).toBeGreaterThan(0);
+  if (tidRange) expect(state?.bookmarks[stream].ctid_page).toBeGreaterThan(0);
+  else expect(state?.bookmarks[stream]).not.toHaveProperty('ctid_page');
   const resumed = await runTap([], { config, catalog: bulky, state });
   expect(resumed.code).toBe(0);
   expect(new Set([...ids(run, stream), ...ids(resumed, stream)]).size).toBe(100000);
