@@ -58,8 +58,10 @@ test('first sync: SCHEMA, STATE, ACTIVATE_VERSION, every row, ACTIVATE_VERSION, 
     currently_syncing: null,
     bookmarks: { [`${SCHEMA}-items`]: { last_replication_method: 'FULL_TABLE', version } },
   });
-  // STATE every state_interval records while the table is read.
-  expect(byType(run.messages, 'STATE').length).toBeGreaterThanOrEqual(ROWS / 1000);
+  // STATE every state_interval records while the table is read (from 14: each a new heap page;
+  // before, nothing changes until the end, so only the first and the last STATE).
+  if (tidRange) expect(byType(run.messages, 'STATE').length).toBeGreaterThanOrEqual(ROWS / 1000);
+  else expect(byType(run.messages, 'STATE')).toHaveLength(2);
 
   const again = await runTap([], { config, catalog: itemsOnly(), state: lastState(run.messages) });
   expect(again.code).toBe(0);
