@@ -1,4 +1,7 @@
-/** What the connected server is: its version string and number (e.g. 150020), and whether the tap supports it. */
+/**
+ * What the connected server is: its version string and number (e.g. 150020), and whether the
+ * tap supports it.
+ */
 import type { Sql } from 'postgres';
 import { SyncError } from '../errors';
 
