@@ -9,7 +9,7 @@ import { collectSecretValues, createRedactor, secretKeys, type Redactor } from '
 import { flatSettings, loadConfigSchema, type ConfigSchema } from '../config/schema';
 import { connect, type TapSql } from '../db/connect';
 import { connectionFailure } from '../db/connection-error';
-import { serverInfo } from '../db/server-info';
+import { checkSupported, serverInfo } from '../db/server-info';
 import { openSshTunnel, type SshTunnel } from '../db/ssh-tunnel';
 import { describeError, InputError, isPipeClosed, TapError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
@@ -101,6 +101,7 @@ export async function main(argv: string[]): Promise<void> {
       throw connectionFailure(error, config);
     });
     log.debug('connected', { server_version: server.version });
+    checkSupported(server);
     const stderr = (line: string): void => void process.stderr.write(outcome.redactor.text(line) + '\n');
     await runMode(args, { sql, config, log, server, stderr, live, tunnel }, catalog, state, sync);
   } catch (error) {

@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   } else {
     log('starting a throw-away cluster…');
     cluster = await startCluster();
-    server = { host: '127.0.0.1', port: cluster.port, user: 'postgres', password: '', psql: join(cluster.bindir, 'psql') };
+    server = { host: '127.0.0.1', port: cluster.port, user: 'postgres', password: '', psql: existsSync(join(cluster.bindir, 'psql')) ? join(cluster.bindir, 'psql') : 'psql' };
   }
   try {
     await ensureDataset(server, DATASET, log);

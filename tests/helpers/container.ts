@@ -1,25 +1,16 @@
 /**
- * The test server in a container (testcontainers), for machines with a Docker engine but without
- * local PostgreSQL server binaries. Same settings as the local cluster: wal_level=logical, TLS with
- * a certificate for `localhost`, the same pg_hba rules. The image starts as root, so its
- * entry command first gives the key file to the postgres user (PostgreSQL refuses a key others
- * can read), then hands over to the image's own entrypoint.
+ * The test server in a container (testcontainers), with TAP_POSTGRES_TEST_SERVER=docker. Same
+ * settings as the throw-away cluster: wal_level=logical, TLS with a certificate for `localhost`,
+ * the same pg_hba rules. The image starts as root, so its entry command first gives the key file
+ * to the postgres user (PostgreSQL refuses a key others can read), then hands over to the
+ * image's own entrypoint.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { hbaLines, SERVER_SETTINGS, writeCertificate } from './cluster';
-
-export function dockerReachable(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 15_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { writeCertificate } from './certificate';
+import { hbaLines, SERVER_SETTINGS } from './cluster';
 
 export interface StartedContainer {
   container: StartedTestContainer;
@@ -30,7 +21,7 @@ export interface StartedContainer {
 
 export async function startContainer(): Promise<StartedContainer> {
   const dir = mkdtempSync(join(tmpdir(), 'tap-postgres-ts-ct-'));
-  const { certFile, keyFile } = writeCertificate(dir);
+  const { certFile, keyFile } = await writeCertificate(dir);
   const hbaFile = join(dir, 'pg_hba.conf');
   writeFileSync(hbaFile, hbaLines('all'));
   const home = '/var/lib/postgresql';

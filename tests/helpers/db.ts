@@ -45,3 +45,8 @@ export function adminSql(dbname?: string): postgres.Sql {
     max: 2,
   });
 }
+
+/** The test server's server_version_num (e.g. 150020), published by the global set-up. */
+export function serverVersionNum(): number {
+  return Number(process.env.TAP_TEST_SERVER_VERSION_NUM ?? 0);
+}

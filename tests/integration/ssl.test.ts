@@ -2,12 +2,12 @@
  * sslmode against the TLS-enabled test cluster, whose self-signed certificate names DNS:localhost
  * only — so verify-full must fail for 127.0.0.1 while verify-ca passes.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/config/load-config';
 import { connect } from '../../lib/db/connect';
+import { writeCertificate } from '../helpers/certificate';
 import { testDb } from '../helpers/db';
 
 const db = testDb();
@@ -54,10 +54,9 @@ describe('sslmode', () => {
 
   describe('with an unrelated CA', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tap-ssl-test-'));
-    const otherCa = join(dir, 'other.crt');
-    beforeAll(() => {
-      execFileSync('openssl', ['req', '-new', '-x509', '-days', '1', '-nodes', '-subj', '/CN=other', '-newkey', 'rsa:2048',
-        '-keyout', join(dir, 'other.key'), '-out', otherCa], { stdio: 'ignore' });
+    let otherCa = '';
+    beforeAll(async () => {
+      otherCa = (await writeCertificate(dir, 'other', 'other')).certFile;
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import { discover, select, type Catalog } from '../helpers/catalog';
 import { adminSql, testConfig } from '../helpers/db';
-import { killAfterBytes } from '../helpers/kill';
+import { killAfterBytes, seededOffset } from '../helpers/kill';
 import { byType, expectValidSingerLines, lastState } from '../helpers/messages';
 import { runTap, type TapRun } from '../helpers/run-tap';
 
@@ -125,7 +125,7 @@ test('a changed replication key resets the bookmark', async () => {
 });
 
 test('SIGKILL at a random row, then a run with the last STATE: every row arrives', async () => {
-  const first = await runTap([], { config, catalog: incremental('id'), onSpawn: killAfterBytes(100_000 + Math.floor(Math.random() * 1_500_000)) });
+  const first = await runTap([], { config, catalog: incremental('id'), onSpawn: killAfterBytes(seededOffset('incremental kill', 100_000, 1_500_000)) });
   expect(first.signal).toBe('SIGKILL');
   const state = lastState(first.messages);
   expect(state?.bookmarks[EVENTS].replication_key_value).toBeGreaterThan(0);

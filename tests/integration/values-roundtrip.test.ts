@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import type { ColumnType, ValueKind } from '../../lib/pg/types';
 import { copyLines, splitCopyLine } from '../../lib/values/copy-text';
 import { columnConverter } from '../../lib/values/convert';
-import { testDb } from '../helpers/db';
+import { serverVersionNum, testDb } from '../helpers/db';
 
 interface Column {
   name: string;
@@ -21,11 +21,14 @@ interface Column {
   literals: string[];
 }
 
+// numeric ±Infinity is new in PostgreSQL 14.
+const numericInfinity = serverVersionNum() >= 140000 ? ['Infinity', '-Infinity'] : [];
+
 const COLUMNS: Column[] = [
   { name: 'i2', kind: 'smallint', literals: ['-32768', '32767', '0'] },
   { name: 'i4', kind: 'integer', literals: ['-2147483648', '2147483647'] },
   { name: 'i8', kind: 'bigint', literals: ['9223372036854775807', '-9223372036854775808'] },
-  { name: 'num', kind: 'numeric', literals: ['12345678901234567890.123456789', '-0.000000000000000000001', '12.50', 'NaN', 'Infinity', '-Infinity', '1e-30'] },
+  { name: 'num', kind: 'numeric', literals: ['12345678901234567890.123456789', '-0.000000000000000000001', '12.50', 'NaN', ...numericInfinity, '1e-30'] },
   { name: 'r4', kind: 'real', literals: ['1e30', '-0', '0.1', '3.4028235e38', 'NaN', '1.17549435e-38'] },
   { name: 'f8', kind: 'double', literals: ['1.5e-7', '0.1', '-0', '1.7976931348623157e308', '-Infinity', '4.9e-324', '123456789012345680000'] },
   { name: 'b', kind: 'boolean', literals: ['true', 'false'] },

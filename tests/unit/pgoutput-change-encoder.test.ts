@@ -54,6 +54,7 @@ describe('changeEncoder', () => {
 describe('setupProblems', () => {
   const config = { dbname: 'db', replication_slot_name: 'slot', publication_name: 'pub' } as TapConfig;
   const good: LogicalSetup = {
+    versionNum: 150000,
     walLevel: 'logical',
     canReplicate: true,
     user: 'u',
@@ -80,6 +81,19 @@ describe('setupProblems', () => {
     expect(setupProblems({ ...good, slot: undefined, publication: undefined }, config, [t])).toEqual([
       "replication slot slot does not exist: SELECT pg_create_logical_replication_slot('slot', 'pgoutput');",
       'publication pub does not exist: CREATE PUBLICATION "pub" FOR TABLE "public"."t" WITH (publish_via_partition_root = true);',
+    ]);
+  });
+
+  test('before PostgreSQL 13: no publish_via_partition_root, and a partitioned table cannot be published under its name', () => {
+    const pg12 = { ...good, versionNum: 120022 };
+    expect(setupProblems({ ...pg12, publication: undefined }, config, [t])).toEqual([
+      'publication pub does not exist: CREATE PUBLICATION "pub" FOR TABLE "public"."t";',
+    ]);
+    expect(setupProblems({ ...pg12, publication: { ...good.publication!, viaRoot: false } }, config, [{ schema: 'public', name: 'p', kind: 'p' }])).toEqual([
+      'table "public"."p" is partitioned, and before PostgreSQL 13 a publication cannot send a partitioned table\'s changes under its name: select its partitions for LOG_BASED instead',
+    ]);
+    expect(setupProblems({ ...good, publication: { ...good.publication!, viaRoot: false } }, config, [{ schema: 'public', name: 'p', kind: 'p' }])).toEqual([
+      'table "public"."p" is partitioned and publication pub sends its changes under the partitions\' names: ALTER PUBLICATION "pub" SET (publish_via_partition_root = true);',
     ]);
   });
 });

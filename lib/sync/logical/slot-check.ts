@@ -16,6 +16,8 @@ export interface SlotInfo {
 }
 
 export interface LogicalSetup {
+  /** server_version_num: publish_via_partition_root exists from PostgreSQL 13 (130000). */
+  versionNum: number;
   walLevel: string;
   canReplicate: boolean;
   user: string;
@@ -33,6 +35,7 @@ export interface LogicalTable {
 export async function inspectLogicalSetup(sql: TapSql, config: TapConfig): Promise<LogicalSetup> {
   const [base] = await sql`
     SELECT current_setting('wal_level') AS wal_level, current_user AS "user",
+           current_setting('server_version_num')::int AS version_num,
            (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS can_replicate`;
   const [slot] = await sql`
     SELECT plugin, database, active, confirmed_flush_lsn::text AS confirmed_flush_lsn
@@ -41,7 +44,7 @@ export async function inspectLogicalSetup(sql: TapSql, config: TapConfig): Promi
   const [pub] = await sql`
     SELECT p.puballtables AS all_tables, coalesce((to_jsonb(p) ->> 'pubviaroot')::boolean, false) AS via_root
     FROM pg_publication p WHERE p.pubname = ${config.publication_name}`;
-  const setup: LogicalSetup = { walLevel: String(base.wal_level), canReplicate: base.can_replicate === true, user: String(base.user) };
+  const setup: LogicalSetup = { versionNum: Number(base.version_num), walLevel: String(base.wal_level), canReplicate: base.can_replicate === true, user: String(base.user) };
   if (slot) {
     setup.slot = {
       plugin: (slot.plugin as string | null) ?? null,
@@ -60,6 +63,9 @@ export async function inspectLogicalSetup(sql: TapSql, config: TapConfig): Promi
   }
   return setup;
 }
+
+/** publish_via_partition_root (a partitioned table's changes under its own name): PostgreSQL 13. */
+const VIA_ROOT_VERSION_NUM = 130000;
 
 /** Every problem with the set-up, each with the fix. Pure. */
 export function setupProblems(setup: LogicalSetup, config: TapConfig, tables: readonly LogicalTable[]): string[] {
@@ -84,13 +90,16 @@ export function setupProblems(setup: LogicalSetup, config: TapConfig, tables: re
   }
   if (!setup.publication) {
     const list = tables.map((t) => quoteQualified(t.schema, t.name)).join(', ') || '<tables>';
-    problems.push(`publication ${pub} does not exist: CREATE PUBLICATION ${quoteIdentifier(pub)} FOR TABLE ${list} WITH (publish_via_partition_root = true);`);
+    const viaRoot = setup.versionNum >= VIA_ROOT_VERSION_NUM ? ' WITH (publish_via_partition_root = true)' : '';
+    problems.push(`publication ${pub} does not exist: CREATE PUBLICATION ${quoteIdentifier(pub)} FOR TABLE ${list}${viaRoot};`);
     return problems;
   }
   const published = new Set(setup.publication.tables.map((t) => `${t.schema}\u0000${t.name}`));
   for (const table of tables) {
     const name = quoteQualified(table.schema, table.name);
-    if (table.kind === 'p' && !setup.publication.viaRoot) {
+    if (table.kind === 'p' && setup.versionNum < VIA_ROOT_VERSION_NUM) {
+      problems.push(`table ${name} is partitioned, and before PostgreSQL 13 a publication cannot send a partitioned table's changes under its name: select its partitions for LOG_BASED instead`);
+    } else if (table.kind === 'p' && !setup.publication.viaRoot) {
       problems.push(`table ${name} is partitioned and publication ${pub} sends its changes under the partitions' names: ALTER PUBLICATION ${quoteIdentifier(pub)} SET (publish_via_partition_root = true);`);
     } else if (!published.has(`${table.schema}\u0000${table.name}`)) {
       problems.push(`table ${name} is not in publication ${pub}: ALTER PUBLICATION ${quoteIdentifier(pub)} ADD TABLE ${name};`);
