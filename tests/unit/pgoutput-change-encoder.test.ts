@@ -38,9 +38,30 @@ describe('changeEncoder', () => {
     expect(encode.upsert(['1', null, null, null], undefined, 1)).toBe('{"id":1,"doc":null,"at":null,"_sdc_lsn":1,"_sdc_deleted_at":null}');
   });
 
-  test('an unchanged TOAST value is left out, or taken from the REPLICA IDENTITY FULL old row', () => {
-    expect(encode.upsert(['1', undefined, 'h', null], undefined, 7)).toBe('{"id":1,"at":null,"_sdc_lsn":7,"_sdc_deleted_at":null}');
+  test('an unchanged TOAST value: taken from the REPLICA IDENTITY FULL old row, else missing and filled from a read-back', () => {
+    expect(encode.missing(['1', undefined, 'h', null], undefined)).toEqual(['doc']);
+    expect(encode.missing(['1', undefined, 'h', null], ['1', 'old doc', 'h', null])).toEqual([]);
     expect(encode.upsert(['1', undefined, 'h', null], ['1', 'old doc', 'h', null], 7)).toBe('{"id":1,"doc":"old doc","at":null,"_sdc_lsn":7,"_sdc_deleted_at":null}');
+    expect(encode.upsert(['1', undefined, 'h', null], undefined, 7, new Map([['doc', 'read back']]))).toBe(
+      '{"id":1,"doc":"read back","at":null,"_sdc_lsn":7,"_sdc_deleted_at":null}',
+    );
+    // No fill (the row was gone): the key is left out, never written as null.
+    expect(encode.upsert(['1', undefined, 'h', null], undefined, 7)).toBe('{"id":1,"at":null,"_sdc_lsn":7,"_sdc_deleted_at":null}');
+  });
+
+  test('columns the Relation does not carry (generated) are missing on every change; the read-back key is the replica identity', () => {
+    const gen = { ...column('twice', 'integer'), position: 9 };
+    const withGen = changeEncoder(relation, new Map([...selected, ['twice', gen]]), false, () => undefined, [], {
+      absent: [gen],
+      sqlTypes: ['bigint', 'text', 'text', 'timestamp with time zone'],
+    });
+    expect(withGen.missing(['1', 'd', 'h', null], undefined)).toEqual(['twice']);
+    expect(withGen.readKey).toEqual({ indexes: [0], columns: [{ name: 'id', sqlType: 'bigint' }] });
+    expect(withGen.keyValues(['5', undefined, 'h', null], undefined)).toEqual(['5']);
+    expect(withGen.upsert(['1', 'd', 'h', null], undefined, 3, new Map([['twice', '2']]))).toBe('{"id":1,"doc":"d","at":null,"twice":2,"_sdc_lsn":3,"_sdc_deleted_at":null}');
+    expect(withGen.delete(['5', null, null, null], false, 8, 'x')).toBe('{"id":5,"_sdc_lsn":8,"_sdc_deleted_at":"x"}');
+    // Without the key columns' SQL types there is no read-back key.
+    expect(encode.readKey).toBeUndefined();
   });
 
   test('DELETE: key columns (or the whole old row with FULL), _sdc_deleted_at', () => {

@@ -12,6 +12,7 @@ import { changeEncoder, type ChangeEncoder } from './change-encoder';
 import { logicalStreamSchema } from './logical-schema';
 import { lsnFromBookmark, lsnToNumber, maxLsn } from './lsn';
 import type { Relation } from './pgoutput-decoder';
+import { relationCatalogInfo } from './relation-info';
 
 export class StreamCursor {
   readonly id: string;
@@ -24,6 +25,8 @@ export class StreamCursor {
   private readonly columns: Map<string, ColumnInfo>;
   private readonly discovered: Set<string>;
   private readonly added: ColumnInfo[] = [];
+  /** Selected columns whose type changed (ALTER TYPE) since the plan: their current info. */
+  private readonly retyped = new Map<string, ColumnInfo>();
 
   /** `lookup` reads the live columns when the WAL shows columns the plan does not have. */
   constructor(readonly plan: StreamPlan, bookmark: Bookmark, now: Date, private readonly lookup: RelationLookup) {
@@ -55,16 +58,24 @@ export class StreamCursor {
   }
 
   schemaLine(jsonAsObject: boolean): string {
-    return schemaMessage(this.plan.stream, logicalStreamSchema(this.plan, this.added, jsonAsObject), this.plan.keyProperties, []);
+    const schema = logicalStreamSchema(this.plan, this.added, jsonAsObject, [...this.retyped.values()]);
+    return schemaMessage(this.plan.stream, schema, this.plan.keyProperties, []);
   }
 
   /**
    * The encoder for a Relation message. Columns added to the table since discovery are looked up
-   * and included; `onNewSchema` gets the SCHEMA line to write before the first record carrying them.
+   * and included, a selected column whose type differs from the stream's takes the new type;
+   * `onNewSchema` gets the SCHEMA line to write before the first record of the new shape.
    */
   async encoderFor(ctx: RunContext, relation: Relation, onNewSchema: (line: string) => Promise<void>): Promise<ChangeEncoder> {
+    const catalog = await relationCatalogInfo(ctx.sql, relation);
     const unknown = relation.columns.filter((c) => !this.discovered.has(c.name) && !this.columns.has(c.name)).map((c) => c.name);
-    if (unknown.length > 0) {
+    const retyped = relation.columns.flatMap((c, i) => {
+      const known = this.columns.get(c.name);
+      return known && catalog.sqlTypes[i] && known.type.sqlType !== catalog.sqlTypes[i] ? [{ name: c.name, from: known.type.sqlType, to: catalog.sqlTypes[i] }] : [];
+    });
+    let changed = false;
+    if (unknown.length > 0 || retyped.length > 0) {
       const relations = await this.lookup([relation.namespace]);
       const live = relations.find((r) => r.schema === relation.namespace && r.name === relation.name);
       for (const name of unknown) {
@@ -72,16 +83,32 @@ export class StreamCursor {
         if (!column) continue;
         this.columns.set(name, column);
         this.added.push(column);
+        changed = true;
       }
-      if (this.added.some((c) => unknown.includes(c.name))) {
-        ctx.log.info(`${this.id}: new column(s) ${unknown.join(', ')} in the WAL; sending a new SCHEMA`);
-        await onNewSchema(this.schemaLine(ctx.config.json_as_object));
+      if (changed) ctx.log.info(`${this.id}: new column(s) ${unknown.join(', ')} in the WAL; sending a new SCHEMA`);
+      for (const { name, from, to } of retyped) {
+        // The live column describes the WAL's values only while it still has the WAL's type.
+        const column = live?.columns.find((c) => c.name === name && c.supported && c.type.sqlType === to);
+        if (!column) {
+          ctx.log.warn(`${this.id}: column ${name} is ${to} in the WAL but ${from} in the stream, and the table no longer has type ${to}; keeping ${from}`);
+          continue;
+        }
+        const updated = { ...column, notNull: this.columns.get(name)?.notNull ?? column.notNull };
+        this.columns.set(name, updated);
+        const added = this.added.findIndex((c) => c.name === name);
+        if (added >= 0) this.added[added] = updated;
+        else this.retyped.set(name, updated);
+        ctx.log.warn(`${this.id}: column ${name} changed type from ${from} to ${to} (ALTER TABLE … TYPE); sending a new SCHEMA`);
+        changed = true;
       }
+      if (changed) await onNewSchema(this.schemaLine(ctx.config.json_as_object));
     }
+    const inRelation = new Set(relation.columns.map((c) => c.name));
+    const absent = [...this.columns.values()].filter((c) => !inRelation.has(c.name) && catalog.liveColumns.has(c.name));
     const onWarning = (column: string, reason: string) => {
       const key = `${column}: ${reason}`;
       this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
     };
-    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties);
+    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties, { absent, sqlTypes: catalog.sqlTypes });
   }
 }

@@ -1,0 +1,126 @@
+/**
+ * LOG_BASED records are complete rows: an unchanged TOASTed value and a stored generated column
+ * (not in the WAL) are read back by key, batched, in WAL order; a row-replacing target loads
+ * them intact.
+ */
+import { byType, expectValidSingerLines } from '../helpers/messages';
+import { expectOk, logicalFixture, records, type LogicalFixture } from '../helpers/logical';
+import { loadUpserting } from '../helpers/upsert-loader';
+
+let f: LogicalFixture;
+const id = (table: string) => `${f.schema}-${table}`;
+const exec = (text: string) => f.sql.unsafe(text.replace(/\bS\./g, `${f.schema}.`));
+/** The statements as one transaction. */
+const txn = (text: string) => f.sql.begin((tx) => tx.unsafe(text.replace(/\bS\./g, `${f.schema}.`)));
+const strip = (r: Record<string, any>) => {
+  const { _sdc_lsn, _sdc_deleted_at, ...rest } = r;
+  return rest;
+};
+// 3,200 characters stored out of line, uncompressed: an UPDATE that does not set it leaves it 'u'.
+const big = (seed: string) => `(SELECT string_agg(md5(${seed} || '-' || g), '') FROM generate_series(1, 100) g)`;
+
+beforeAll(async () => {
+  f = await logicalFixture(
+    'complete',
+    `CREATE TABLE S.docs (id int PRIMARY KEY, big text, small int, twice int GENERATED ALWAYS AS (small * 2) STORED);
+     ALTER TABLE S.docs ALTER COLUMN big SET STORAGE EXTERNAL;
+     CREATE TABLE S.target_docs (id int PRIMARY KEY, big text, small int, twice int);
+     CREATE TABLE S.many (id int PRIMARY KEY, big text, n int);
+     ALTER TABLE S.many ALTER COLUMN big SET STORAGE EXTERNAL;
+     CREATE TABLE S.few (id int PRIMARY KEY, big text, n int);
+     ALTER TABLE S.few ALTER COLUMN big SET STORAGE EXTERNAL;
+     CREATE TABLE S.plain (id int PRIMARY KEY, n int);
+     CREATE TABLE S.full_toast (id int PRIMARY KEY, big text);
+     ALTER TABLE S.full_toast REPLICA IDENTITY FULL;`,
+    ['docs', 'many', 'few', 'plain', 'full_toast'],
+  );
+  await exec(`INSERT INTO S.docs (id, big, small) SELECT i, ${big('i::text')}, i FROM generate_series(1, 4) i`);
+});
+
+afterAll(async () => {
+  await f.drop();
+});
+
+test('a row-replacing target loads unchanged TOAST values and generated columns intact, key changes included', async () => {
+  const target = { table: `${f.schema}.target_docs`, key: ['id'], columns: ['id', 'big', 'small', 'twice'] };
+  const run1 = await f.run(['docs']);
+  const state1 = expectOk(run1);
+  await loadUpserting(f.sql, run1.messages, id('docs'), target);
+
+  await exec(`UPDATE S.docs SET small = 10 WHERE id = 1;
+              UPDATE S.docs SET id = 20, small = 20 WHERE id = 2;
+              INSERT INTO S.docs (id, big, small) VALUES (5, 'five', 5);`);
+  await txn(`UPDATE S.docs SET small = 30 WHERE id = 3; UPDATE S.docs SET small = 31 WHERE id = 3;`);
+  const run2 = await f.run(['docs'], state1);
+  expectOk(run2);
+  expectValidSingerLines(run2.stdout);
+  const [current] = await f.sql.unsafe(`SELECT json_object_agg(id, big) AS big FROM ${f.schema}.docs`);
+  const shape = (r: Record<string, any>) => ({ ...strip(r), deleted: r._sdc_deleted_at !== null });
+  expect(records(run2, id('docs')).map(shape)).toEqual([
+    { id: 1, big: current.big['1'], small: 10, twice: 20, deleted: false },
+    { id: 2, deleted: true },
+    { id: 20, big: current.big['20'], small: 20, twice: 40, deleted: false },
+    { id: 5, big: 'five', small: 5, twice: 10, deleted: false },
+    // The read-back gives the row's current value: both records of id 3 carry the last one.
+    { id: 3, big: current.big['3'], small: 30, twice: 62, deleted: false },
+    { id: 3, big: current.big['3'], small: 31, twice: 62, deleted: false },
+  ]);
+  expect(current.big['20'].length).toBe(3200);
+
+  await loadUpserting(f.sql, run2.messages, id('docs'), target);
+  const source = await f.sql.unsafe(`SELECT id, big, small, twice FROM ${f.schema}.docs ORDER BY id`);
+  const loaded = await f.sql.unsafe(`SELECT id, big, small, twice FROM ${f.schema}.target_docs ORDER BY id`);
+  expect(loaded).toEqual(source);
+});
+
+test('many changes in one transaction: one read-back query per table per batch, records in WAL order', async () => {
+  await exec(`INSERT INTO S.many SELECT i, ${big('i::text')}, 0 FROM generate_series(1, 2500) i;
+              INSERT INTO S.few SELECT i, ${big('i::text')}, 0 FROM generate_series(1, 10) i;
+              INSERT INTO S.plain SELECT i, 0 FROM generate_series(1, 10) i;`);
+  const state1 = expectOk(await f.run(['many', 'few', 'plain']));
+  await txn(`UPDATE S.plain SET n = 1 WHERE id = 1; UPDATE S.many SET n = id; UPDATE S.plain SET n = 2 WHERE id = 2;
+             UPDATE S.few SET n = id; UPDATE S.plain SET n = 3 WHERE id = 3;`);
+  const run = await f.run(['many', 'few', 'plain'], state1, { config: { ...f.config, log_level: "debug" } });
+  expectOk(run);
+  // 2,500 held-back changes of `many`: a batch of 2,000, then the rest with `few` at the commit.
+  const reads = [...run.stderr.matchAll(/(\S+): read back big of (\d+) row\(s\) in one query/g)].map((m) => [m[1], Number(m[2])]);
+  expect(reads).toEqual([
+    [id('many'), 2000],
+    [id('many'), 500],
+    [id('few'), 10],
+  ]);
+  const bigs = new Map<number, string>((await f.sql.unsafe(`SELECT id, big FROM ${f.schema}.many`)).map((r) => [r.id, r.big]));
+  const many = records(run, id('many'));
+  expect(many).toHaveLength(2500);
+  for (const r of many) expect(r.big).toBe(bigs.get(r.id));
+  const lsns = byType(run.messages, 'RECORD').map((m) => m.record._sdc_lsn);
+  expect(lsns).toEqual([...lsns].sort((a, b) => a - b));
+  expect(byType(run.messages, 'RECORD').filter((m) => m.stream === id('plain')).map((m) => m.record.n)).toEqual([1, 2, 3]);
+  expect(records(run, id('few')).every((r) => r.big.length === 3200)).toBe(true);
+});
+
+test('a row deleted before the read-back: its update leaves the value out, the delete follows, a warning says so', async () => {
+  await exec(`INSERT INTO S.docs (id, big, small) VALUES (7, ${big("'7'")}, 7)`);
+  const state1 = expectOk(await f.run(['docs']));
+  await exec(`UPDATE S.docs SET small = 70 WHERE id = 7; DELETE FROM S.docs WHERE id = 7`);
+  const run = await f.run(['docs'], state1);
+  expectOk(run);
+  const [update, remove] = records(run, id('docs'));
+  expect(strip(update)).toEqual({ id: 7, small: 70 });
+  expect(strip(remove)).toEqual({ id: 7 });
+  expect(remove._sdc_deleted_at).not.toBeNull();
+  expect(run.stderr).toMatch(/1 record\(s\) leave out value\(s\) the WAL did not carry: the row no longer existed/);
+});
+
+test('--test and the start of a run name the tables whose TOAST values are read back', async () => {
+  const run = await f.run(['docs', 'full_toast', 'plain']);
+  expectOk(run);
+  const line = run.stderr.split('\n').find((l) => l.includes('TOASTable columns and no REPLICA IDENTITY FULL')) ?? '';
+  expect(line).toMatch(/WARN/);
+  expect(line).toContain(`${f.schema}.docs (big)`);
+  expect(line).not.toContain('full_toast');
+  expect(line).not.toContain('plain');
+  const test = await import('../helpers/run-tap').then(({ runTap }) => runTap(['--test'], { config: f.config }));
+  expect(test.code).toBe(0);
+  expect(test.stderr).toMatch(new RegExp(`TOASTable columns and no REPLICA IDENTITY FULL: .*${f.schema}\\.docs \\(big\\), ${f.schema}\\.few \\(big\\), ${f.schema}\\.many \\(big\\)`));
+});
