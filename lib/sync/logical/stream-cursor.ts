@@ -72,10 +72,11 @@ export class StreamCursor {
     const unknown = relation.columns.filter((c) => !this.discovered.has(c.name) && !this.columns.has(c.name)).map((c) => c.name);
     const retyped = relation.columns.flatMap((c, i) => {
       const known = this.columns.get(c.name);
-      return known && catalog.sqlTypes[i] && known.type.sqlType !== catalog.sqlTypes[i] ? [{ name: c.name, from: known.type.sqlType, to: catalog.sqlTypes[i] }] : [];
+      const type = catalog.types[i];
+      return known && type && known.type.sqlType !== type.sqlType ? [{ known, type }] : [];
     });
     let changed = false;
-    if (unknown.length > 0 || retyped.length > 0) {
+    if (unknown.length > 0) {
       const relations = await this.lookup([relation.namespace]);
       const live = relations.find((r) => r.schema === relation.namespace && r.name === relation.name);
       for (const name of unknown) {
@@ -86,29 +87,24 @@ export class StreamCursor {
         changed = true;
       }
       if (changed) ctx.log.info(`${this.id}: new column(s) ${unknown.join(', ')} in the WAL; sending a new SCHEMA`);
-      for (const { name, from, to } of retyped) {
-        // The live column describes the WAL's values only while it still has the WAL's type.
-        const column = live?.columns.find((c) => c.name === name && c.supported && c.type.sqlType === to);
-        if (!column) {
-          ctx.log.warn(`${this.id}: column ${name} is ${to} in the WAL but ${from} in the stream, and the table no longer has type ${to}; keeping ${from}`);
-          continue;
-        }
-        const updated = { ...column, notNull: this.columns.get(name)?.notNull ?? column.notNull };
-        this.columns.set(name, updated);
-        const added = this.added.findIndex((c) => c.name === name);
-        if (added >= 0) this.added[added] = updated;
-        else this.retyped.set(name, updated);
-        ctx.log.warn(`${this.id}: column ${name} changed type from ${from} to ${to} (ALTER TABLE … TYPE); sending a new SCHEMA`);
-        changed = true;
-      }
-      if (changed) await onNewSchema(this.schemaLine(ctx.config.json_as_object));
     }
+    for (const { known, type } of retyped) {
+      // The WAL's type describes the values that follow, whatever the table has by now.
+      const updated: ColumnInfo = { ...known, type };
+      this.columns.set(known.name, updated);
+      const added = this.added.findIndex((c) => c.name === known.name);
+      if (added >= 0) this.added[added] = updated;
+      else this.retyped.set(known.name, updated);
+      ctx.log.warn(`${this.id}: column ${known.name} is ${type.sqlType} in the WAL, was ${known.type.sqlType} (ALTER TABLE … TYPE); sending a new SCHEMA`);
+      changed = true;
+    }
+    if (changed) await onNewSchema(this.schemaLine(ctx.config.json_as_object));
     const inRelation = new Set(relation.columns.map((c) => c.name));
     const absent = [...this.columns.values()].filter((c) => !inRelation.has(c.name) && catalog.liveColumns.has(c.name));
     const onWarning = (column: string, reason: string) => {
       const key = `${column}: ${reason}`;
       this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
     };
-    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties, { absent, sqlTypes: catalog.sqlTypes });
+    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties, { absent, sqlTypes: catalog.types.map((t) => t?.sqlType ?? '') });
   }
 }
