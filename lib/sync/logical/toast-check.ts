@@ -17,22 +17,26 @@ export async function toastableWithoutFull(sql: TapSql, tables: ReadonlyArray<{ 
   if (tables.length === 0) return [];
   const list = JSON.stringify(tables.map((t) => [t.schema, t.name]));
   const rows = await sql`
-    WITH wanted AS (
+    WITH RECURSIVE wanted AS (
       SELECT c.oid, n.nspname::text AS schema_name, c.relname::text AS rel_name, c.relkind
         FROM json_array_elements(${list}::text::json) AS w(v)
         JOIN pg_catalog.pg_namespace n ON n.nspname = w.v ->> 0
         JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.v ->> 1
     ),
     leaves AS (
-      SELECT w.*, w.oid AS leaf FROM wanted w WHERE w.relkind <> 'p'
+      SELECT w.schema_name, w.rel_name, w.oid AS parent, w.oid AS leaf, w.relkind FROM wanted w
       UNION ALL
-      SELECT w.*, t.relid FROM wanted w, pg_catalog.pg_partition_tree(w.oid) t WHERE w.relkind = 'p' AND t.isleaf
+      SELECT l.schema_name, l.rel_name, l.parent, c.oid, c.relkind
+        FROM leaves l
+        JOIN pg_catalog.pg_inherits i ON i.inhparent = l.leaf
+        JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+       WHERE l.relkind = 'p'
     )
     SELECT l.schema_name, l.rel_name, array_to_json(array_agg(DISTINCT a.attname::text)) AS columns
       FROM leaves l
       JOIN pg_catalog.pg_class lc ON lc.oid = l.leaf
-      JOIN pg_catalog.pg_attribute a ON a.attrelid = l.oid AND a.attnum > 0 AND NOT a.attisdropped
-     WHERE a.attstorage <> 'p' AND lc.relreplident <> 'f'
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = l.parent AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE l.relkind <> 'p' AND a.attstorage <> 'p' AND lc.relreplident <> 'f'
      GROUP BY l.schema_name, l.rel_name
      ORDER BY 1, 2`;
   return rows.map((r) => ({
