@@ -2,7 +2,8 @@ import type { TapConfig } from '../../lib/config/types';
 import type { ColumnInfo, ValueKind } from '../../lib/pg/types';
 import { changeEncoder } from '../../lib/sync/logical/change-encoder';
 import type { Relation } from '../../lib/sync/logical/pgoutput-decoder';
-import { setupProblems, type LogicalSetup } from '../../lib/sync/logical/slot-check';
+import { logicalReport, setupProblems, type LogicalSetup } from '../../lib/sync/logical/slot-check';
+import { toastWarning } from '../../lib/sync/logical/toast-check';
 
 const column = (name: string, kind: ValueKind): ColumnInfo => ({
   name,
@@ -64,6 +65,13 @@ describe('changeEncoder', () => {
     expect(encode.readKey).toBeUndefined();
   });
 
+  test('REPLICA IDENTITY FULL: every column is flagged, the read-back key is the stream key (none without one)', () => {
+    const full: Relation = { ...relation, replicaIdentity: 'f', columns: relation.columns.map((c) => ({ ...c, isKey: true })) };
+    const fill = { absent: [], sqlTypes: ['bigint', 'text', 'text', 'timestamp with time zone'] };
+    expect(changeEncoder(full, selected, false, () => undefined, ['id'], fill).readKey?.columns).toEqual([{ name: 'id', sqlType: 'bigint' }]);
+    expect(changeEncoder(full, selected, false, () => undefined, [], fill).readKey).toBeUndefined();
+  });
+
   test('DELETE: key columns (or the whole old row with FULL), _sdc_deleted_at', () => {
     const at = '2024-01-01T00:00:00.000001+00:00';
     expect(encode.delete(['5', null, null, null], false, 8, at)).toBe(`{"id":5,"_sdc_lsn":8,"_sdc_deleted_at":"${at}"}`);
@@ -102,5 +110,19 @@ describe('setupProblems', () => {
       "replication slot slot does not exist: SELECT pg_create_logical_replication_slot('slot', 'pgoutput');",
       'publication pub does not exist: CREATE PUBLICATION "pub" FOR TABLE "public"."t" WITH (publish_via_partition_root = true);',
     ]);
+  });
+});
+
+describe('toastWarning', () => {
+  test('names each table and its TOASTable columns; nothing when none', () => {
+    expect(toastWarning([])).toBeUndefined();
+    const line = toastWarning([
+      { schema: 'public', name: 'docs', columns: ['body', 'meta'] },
+      { schema: 's', name: 't', columns: ['x'] },
+    ]);
+    expect(line).toMatch(/^LOG_BASED: table\(s\) with TOASTable columns and no REPLICA IDENTITY FULL: public\.docs \(body, meta\), s\.t \(x\); .*read.* back by key/);
+    const config = { dbname: 'db', replication_slot_name: 'slot', publication_name: 'pub' } as TapConfig;
+    const report = logicalReport({ walLevel: 'logical', canReplicate: true, user: 'u', toast: [{ schema: 's', name: 't', columns: ['x'] }] }, config);
+    expect(report[report.length - 1]).toMatch(/s\.t \(x\)/);
   });
 });

@@ -125,9 +125,11 @@ export function changeEncoder(
       return '{' + body(tuple, old, () => true, fillValues) + lsnKey + lsn + ',' + deletedKey + 'null}';
     },
     missing(tuple, old) {
-      const names = absentNames.slice();
-      for (const f of fields) if (f.index >= 0 && valueOf(f, tuple, old) === undefined) names.push(f.name);
-      return names;
+      let names: string[] | undefined;
+      for (const f of fields) {
+        if (f.index >= 0 && valueOf(f, tuple, old) === undefined) (names ??= absentNames.slice()).push(f.name);
+      }
+      return names ?? absentNames;
     },
     readKey,
     keyValues(tuple, old) {
