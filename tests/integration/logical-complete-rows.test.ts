@@ -31,6 +31,9 @@ beforeAll(async () => {
      CREATE TABLE S.few (id int PRIMARY KEY, big text, n int);
      ALTER TABLE S.few ALTER COLUMN big SET STORAGE EXTERNAL;
      CREATE TABLE S.plain (id int PRIMARY KEY, n int);
+     CREATE TABLE S.churn (id int PRIMARY KEY, big text, small int, twice int GENERATED ALWAYS AS (small * 2) STORED);
+     ALTER TABLE S.churn ALTER COLUMN big SET STORAGE EXTERNAL;
+     CREATE TABLE S.target_churn (id int PRIMARY KEY, big text, small int, twice int);
      CREATE TABLE S.full_toast (id int PRIMARY KEY, big text);
      ALTER TABLE S.full_toast REPLICA IDENTITY FULL;
      CREATE TABLE S.parts (id int, at date, big text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
@@ -38,7 +41,7 @@ beforeAll(async () => {
      CREATE TABLE S.parts_2024 PARTITION OF S.parts FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
      ALTER TABLE S.parts_2023 ALTER COLUMN big SET STORAGE EXTERNAL;
      ALTER TABLE S.parts_2024 ALTER COLUMN big SET STORAGE EXTERNAL;`,
-    ['docs', 'many', 'few', 'plain', 'full_toast', 'parts'],
+    ['docs', 'many', 'few', 'plain', 'full_toast', 'parts', 'churn'],
   );
   await exec(`INSERT INTO S.docs (id, big, small) SELECT i, ${big('i::text')}, i FROM generate_series(1, 4) i`);
 });
@@ -76,6 +79,47 @@ test('a row-replacing target loads unchanged TOAST values and generated columns 
   await loadUpserting(f.sql, run2.messages, id('docs'), target);
   const source = await f.sql.unsafe(`SELECT id, big, small, twice FROM ${f.schema}.docs ORDER BY id`);
   const loaded = await f.sql.unsafe(`SELECT id, big, small, twice FROM ${f.schema}.target_docs ORDER BY id`);
+  expect(loaded).toEqual(source);
+});
+
+test('three concurrent writers (TOAST kept and rewritten, key changes, deletes, rollbacks): the loaded table equals the source', async () => {
+  await exec(`INSERT INTO S.churn (id, big, small) SELECT w * 10000 + i, ${big("w || '-' || i")}, i FROM generate_series(0, 2) w, generate_series(1, 40) i`);
+  const target = { table: `${f.schema}.target_churn`, key: ['id'], columns: ['id', 'big', 'small', 'twice'] };
+  const run1 = await f.run(['churn']);
+  const state1 = expectOk(run1);
+  await loadUpserting(f.sql, run1.messages, id('churn'), target);
+  // A seeded generator per writer: the same statements on every run.
+  const writer = async (w: number) => {
+    let seed = 7 + w;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    let nextKey = 1000;
+    for (let t = 0; t < 25; t += 1) {
+      const at = () => w * 10000 + 1 + next(40 + nextKey - 1000);
+      const statements = [
+        `UPDATE S.churn SET small = small + 1 WHERE id = ${at()}`,
+        `UPDATE S.churn SET id = ${w * 10000 + nextKey++}, small = small + 2 WHERE id = ${at()}`,
+        `UPDATE S.churn SET big = ${big(`'${w}-${t}'`)} WHERE id = ${at()}`,
+        `DELETE FROM S.churn WHERE id = ${at()}`,
+        `INSERT INTO S.churn (id, big, small) VALUES (${w * 10000 + nextKey++}, ${big(`'n${w}-${t}'`)}, ${t})`,
+      ];
+      const picked = [statements[next(5)], statements[next(5)], statements[0]];
+      await f.sql.begin(async (tx) => {
+        await tx.unsafe(picked[0].replace(/\bS\./g, `${f.schema}.`));
+        await tx.savepoint(async (sp) => {
+          await sp.unsafe(picked[1].replace(/\bS\./g, `${f.schema}.`));
+          if (next(3) === 0) throw new Error('rolled back');
+        }).catch(() => undefined);
+        await tx.unsafe(picked[2].replace(/\bS\./g, `${f.schema}.`));
+      });
+    }
+  };
+  await Promise.all([0, 1, 2].map(writer));
+  const run2 = await f.run(['churn'], state1);
+  expectOk(run2);
+  await loadUpserting(f.sql, run2.messages, id('churn'), target);
+  const source = await f.sql.unsafe(`SELECT id, big, small, twice FROM ${f.schema}.churn ORDER BY id`);
+  const loaded = await f.sql.unsafe(`SELECT id, big, small, twice FROM ${f.schema}.target_churn ORDER BY id`);
+  expect(loaded.length).toBeGreaterThan(100);
   expect(loaded).toEqual(source);
 });
 
@@ -149,6 +193,6 @@ test('--test and the start of a run name the tables whose TOAST values are read 
   const test = await runTap(['--test'], { config: f.config });
   expect(test.code).toBe(0);
   expect(test.stderr).toMatch(
-    new RegExp(`TOASTable columns and no REPLICA IDENTITY FULL: ${f.schema}\\.docs \\(big\\), ${f.schema}\\.few \\(big\\), ${f.schema}\\.many \\(big\\), ${f.schema}\\.parts \\(big\\);`),
+    new RegExp(`TOASTable columns and no REPLICA IDENTITY FULL: ${f.schema}\\.churn \\(big\\), ${f.schema}\\.docs \\(big\\), ${f.schema}\\.few \\(big\\), ${f.schema}\\.many \\(big\\), ${f.schema}\\.parts \\(big\\);`),
   );
 });
