@@ -18,14 +18,26 @@ function uncataloged(plan: StreamPlan): ColumnInfo[] {
   return plan.columns.filter((c) => Object.keys(properties[c.name] ?? {}).length === 0);
 }
 
-/** `addedColumns`: columns met in the WAL that the plan does not have. */
-export function logicalStreamSchema(plan: StreamPlan, addedColumns: readonly ColumnInfo[], jsonAsObject: boolean): JsonSchema {
+/**
+ * `addedColumns`: columns met in the WAL that the plan does not have; `retyped`: selected
+ * columns whose type changed since the plan (ALTER TABLE … TYPE), with their new type.
+ */
+export function logicalStreamSchema(
+  plan: StreamPlan,
+  addedColumns: readonly ColumnInfo[],
+  jsonAsObject: boolean,
+  retyped: readonly ColumnInfo[] = [],
+): JsonSchema {
   const properties: Record<string, JsonSchema> = { ...((plan.schema.properties ?? {}) as Record<string, JsonSchema>) };
   const definitions: Record<string, JsonSchema> = { ...((plan.schema.definitions ?? {}) as Record<string, JsonSchema>) };
   const options = { jsonAsObject };
   for (const column of [...uncataloged(plan), ...addedColumns]) {
     // An added column is nullable for every row written before it existed.
     properties[column.name] = columnSchema(column.type, false, options);
+    if (column.type.isArray) definitions[arrayDefinitionName(column.type, options)] = arrayDefinition(column.type, options);
+  }
+  for (const column of retyped) {
+    properties[column.name] = columnSchema(column.type, column.notNull, options);
     if (column.type.isArray) definitions[arrayDefinitionName(column.type, options)] = arrayDefinition(column.type, options);
   }
   properties[SDC_LSN] = { type: ['null', 'integer'] };

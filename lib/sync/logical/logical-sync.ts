@@ -17,15 +17,19 @@ import type { RelationLookup } from '../../pg/types';
 import type { StateEmitter } from '../state-emitter';
 import { checkpointAfterFailure, logWarnings } from '../stream-io';
 import type { ChangeEncoder } from './change-encoder';
+import { FillBatch } from './fill-batch';
 import { formatLsn, maxLsn, minLsn, parseLsn, pgTimestampToIso } from './lsn';
 import { Liveness } from './liveness';
 import { decodePgOutput, type PgOutputMessage } from './pgoutput-decoder';
 import { openReplicationStream, type ReplicationSession } from './replication-stream';
 import { StreamCursor } from './stream-cursor';
+import { toastableWithoutFull, toastWarning } from './toast-check';
 
 const STATUS_INTERVAL_MS = 10_000;
 
 interface Target {
+  id: string;
+  table: { schema: string; name: string; partitioned: boolean };
   cursor: StreamCursor;
   encoder: ChangeEncoder;
   /** Records (and their bytes) written since the last report to the run's metrics (per transaction). */
@@ -50,6 +54,8 @@ class Pass {
   private txn: Transaction | undefined;
   private sinceCheckpoint = 0;
   records = 0;
+  /** Records held back until values a change lacks are read back (WAL order kept). */
+  readonly batch: FillBatch<Target>;
 
   constructor(
     private readonly ctx: RunContext,
@@ -58,6 +64,7 @@ class Pass {
     private readonly start: bigint,
   ) {
     this.position = start;
+    this.batch = new FillBatch(ctx.sql, ctx.log, (target, body) => this.record(target, body, this.txn?.extractedAt ?? ctx.now()));
   }
 
   checkpoint(): void | Promise<void> {
@@ -98,9 +105,9 @@ class Pass {
     return target;
   }
 
-  private async record(target: Target, body: string, txn: Transaction): Promise<void> {
+  private async record(target: Target, body: string, extractedAt: Date): Promise<void> {
     const format = target.cursor.format;
-    const line = format.prefix + body + format.tail(target.cursor.version, txn.extractedAt);
+    const line = format.prefix + body + format.tail(target.cursor.version, extractedAt);
     await this.write(line);
     format.written?.(1);
     this.records += 1;
@@ -120,14 +127,23 @@ class Pass {
         this.txn = { finalLsn: message.finalLsn, commitTime: message.commitTime, extractedAt: this.ctx.now() };
         return;
       case 'Commit':
+        await this.batch.flush();
         this.txn = undefined;
         this.position = maxLsn(this.position, message.endLsn);
         this.reportRecords();
         return;
       case 'Relation': {
+        // A new SCHEMA may follow: the records before it go out first.
+        await this.batch.flush();
         const cursor = this.cursors.find((c) => c.matches(message));
         const encoder = cursor ? await cursor.encoderFor(this.ctx, message, (line) => this.write(line)) : undefined;
-        this.targets.set(message.relationId, cursor && encoder ? { cursor, encoder, unreported: 0, unreportedBytes: 0 } : null);
+        const relation = cursor?.plan.relation;
+        this.targets.set(
+          message.relationId,
+          cursor && encoder && relation
+            ? { id: cursor.id, table: { schema: relation.schema, name: relation.name, partitioned: relation.kind === 'p' }, cursor, encoder, unreported: 0, unreportedBytes: 0 }
+            : null,
+        );
         return;
       }
       case 'Origin':
@@ -143,17 +159,18 @@ class Pass {
       if (!target) return;
       if (message.tag === 'Update' && message.oldTuple && target.encoder.keyChanged(message.oldTuple, message.newTuple)) {
         txn.committedAt ??= pgTimestampToIso(txn.commitTime);
-        await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.committedAt), txn);
+        await this.batch.ready(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.committedAt));
       }
       const old = message.tag === 'Update' && message.oldKind === 'O' ? message.oldTuple : undefined;
       if (target.encoder.wantsCommitTime) txn.committedAt ??= pgTimestampToIso(txn.commitTime);
-      await this.record(target, target.encoder.upsert(message.newTuple, old, lsn, txn.committedAt), txn);
+      await this.batch.upsert(target, message.newTuple, old, lsn, txn.committedAt);
     } else if (message.tag === 'Delete') {
       const target = this.target(message.relationId, txn);
       if (!target) return;
       txn.committedAt ??= pgTimestampToIso(txn.commitTime);
-      await this.record(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.committedAt), txn);
+      await this.batch.ready(target, target.encoder.delete(message.oldTuple, message.oldKind === 'O', lsn, txn.committedAt));
     } else {
+      await this.batch.flush();
       for (const relationId of message.relationIds) {
         const target = this.target(relationId, txn);
         if (!target) continue;
@@ -241,6 +258,8 @@ export async function syncLogical(
   }
   // Confirming less than the slot already has would move it backwards: confirm nothing then.
   const confirm = slotConfirmed !== undefined && confirmLsn <= slotConfirmed ? 0n : confirmLsn;
+  const toast = toastWarning(await toastableWithoutFull(ctx.sql, plans.map((p) => p.relation)));
+  if (toast) ctx.log.warn(toast);
   ctx.log.info('LOG_BASED streaming starts', { from: formatLsn(start), to: formatLsn(end), confirm: formatLsn(confirmLsn), streams: cursors.length });
   for (const cursor of cursors) {
     if (!schemaSent.has(cursor.id)) await ctx.writer.write(cursor.schemaLine(ctx.config.json_as_object));
@@ -264,8 +283,11 @@ export async function syncLogical(
   try {
     session.sendStatus(confirm);
     reason = await stream(ctx, session, pass, end, confirm);
+    // Held-back records of an unfinished transaction: the next run sends it again, whole.
+    pass.batch.discard();
     await pass.checkpoint();
   } catch (error) {
+    pass.batch.discard();
     endMetrics('failed');
     await checkpointAfterFailure(() => pass.checkpoint(), error);
     throw error;
@@ -274,6 +296,9 @@ export async function syncLogical(
   }
   endMetrics(reason === 'signal' ? 'failed' : 'succeeded');
   for (const cursor of cursors) logWarnings(ctx, cursor.plan, cursor.warnings);
+  for (const [id, count] of pass.batch.incomplete) {
+    ctx.log.warn(`${id}: ${count} record(s) leave out value(s) the WAL did not carry: the row no longer existed when it was read back by key (its delete follows in the WAL), or the table has no key to read it by`);
+  }
   if (reason === 'max run' && pass.position < end) warnMaxRun(ctx, pass, end);
   ctx.log.info(`LOG_BASED streaming done (${reason})`, { records: pass.records, position: formatLsn(pass.position) });
   if (reason === 'signal') throw new AbortedError(String(ctx.signal.reason ?? 'signal'));

@@ -7,6 +7,7 @@ import type { TapConfig } from '../../config/types';
 import type { TapSql } from '../../db/connect';
 import { InputError } from '../../errors';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from '../queries';
+import { toastableWithoutFull, toastWarning, type ToastTable } from './toast-check';
 
 export interface SlotInfo {
   plugin: string | null;
@@ -23,6 +24,8 @@ export interface LogicalSetup {
   user: string;
   slot?: SlotInfo;
   publication?: { allTables: boolean; viaRoot: boolean; tables: Array<{ schema: string; name: string }> };
+  /** Published tables whose unchanged TOASTed values are read back (no REPLICA IDENTITY FULL). */
+  toast?: ToastTable[];
 }
 
 export interface LogicalTable {
@@ -60,6 +63,7 @@ export async function inspectLogicalSetup(sql: TapSql, config: TapConfig): Promi
       viaRoot: pub.via_root === true,
       tables: tables.map((t) => ({ schema: String(t.schemaname), name: String(t.tablename) })),
     };
+    setup.toast = await toastableWithoutFull(sql, setup.publication.tables);
   }
   return setup;
 }
@@ -131,5 +135,7 @@ export function logicalReport(setup: LogicalSetup, config: TapConfig): string[] 
     `LOG_BASED: wal_level ${setup.walLevel}; role ${setup.user} ${setup.canReplicate ? 'may replicate' : 'lacks REPLICATION'}; ${slot}; ${pub}`,
   ];
   for (const problem of setupProblems(setup, config, [])) lines.push(`LOG_BASED needs: ${problem}`);
+  const toast = toastWarning(setup.toast ?? []);
+  if (toast) lines.push(toast);
   return lines;
 }

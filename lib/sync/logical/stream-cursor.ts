@@ -13,6 +13,7 @@ import { changeEncoder, type ChangeEncoder } from './change-encoder';
 import { logicalStreamSchema } from './logical-schema';
 import { lsnFromBookmark, lsnToNumber, maxLsn } from './lsn';
 import type { Relation } from './pgoutput-decoder';
+import { relationCatalogInfo } from './relation-info';
 
 export class StreamCursor {
   readonly id: string;
@@ -26,6 +27,8 @@ export class StreamCursor {
   private readonly columns: Map<string, ColumnInfo>;
   private readonly discovered: Set<string>;
   private readonly added: ColumnInfo[] = [];
+  /** Selected columns whose type changed (ALTER TYPE) since the plan: their current info. */
+  private readonly retyped = new Map<string, ColumnInfo>();
 
   /** `lookup` reads the live columns when the WAL shows columns the plan does not have. */
   constructor(
@@ -63,15 +66,24 @@ export class StreamCursor {
   }
 
   schemaLine(jsonAsObject: boolean): string {
-    return schemaMessage(this.plan.stream, logicalStreamSchema(this.plan, this.added, jsonAsObject), this.plan.keyProperties, []);
+    const schema = logicalStreamSchema(this.plan, this.added, jsonAsObject, [...this.retyped.values()]);
+    return schemaMessage(this.plan.stream, schema, this.plan.keyProperties, []);
   }
 
   /**
    * The encoder for a Relation message. Columns added to the table since discovery are looked up
-   * and included; `onNewSchema` gets the SCHEMA line to write before the first record carrying them.
+   * and included, a selected column whose type differs from the stream's takes the new type;
+   * `onNewSchema` gets the SCHEMA line to write before the first record of the new shape.
    */
   async encoderFor(ctx: RunContext, relation: Relation, onNewSchema: (line: string) => Promise<void>): Promise<ChangeEncoder> {
+    const catalog = await relationCatalogInfo(ctx.sql, relation);
     const unknown = relation.columns.filter((c) => !this.discovered.has(c.name) && !this.columns.has(c.name)).map((c) => c.name);
+    const retyped = relation.columns.flatMap((c, i) => {
+      const known = this.columns.get(c.name);
+      const type = catalog.types[i];
+      return known && type && known.type.sqlType !== type.sqlType ? [{ known, type }] : [];
+    });
+    let changed = false;
     if (unknown.length > 0) {
       const relations = await this.lookup([relation.namespace]);
       const live = relations.find((r) => r.schema === relation.namespace && r.name === relation.name);
@@ -80,16 +92,30 @@ export class StreamCursor {
         if (!column) continue;
         this.columns.set(name, column);
         this.added.push(column);
+        changed = true;
       }
-      if (this.added.some((c) => unknown.includes(c.name))) {
-        ctx.log.info(`${this.id}: new column(s) ${unknown.join(', ')} in the WAL; sending a new SCHEMA`);
-        await onNewSchema(this.schemaLine(ctx.config.json_as_object));
-      }
+      if (changed) ctx.log.info(`${this.id}: new column(s) ${unknown.join(', ')} in the WAL; sending a new SCHEMA`);
     }
+    for (const { known, type } of retyped) {
+      // The WAL's type describes the values that follow, whatever the table has by now.
+      const updated: ColumnInfo = { ...known, type };
+      this.columns.set(known.name, updated);
+      const added = this.added.findIndex((c) => c.name === known.name);
+      if (added >= 0) this.added[added] = updated;
+      else this.retyped.set(known.name, updated);
+      ctx.log.warn(`${this.id}: column ${known.name} is ${type.sqlType} in the WAL, was ${known.type.sqlType} (ALTER TABLE … TYPE); sending a new SCHEMA`);
+      changed = true;
+    }
+    if (changed) await onNewSchema(this.schemaLine(ctx.config.json_as_object));
+    const inRelation = new Set(relation.columns.map((c) => c.name));
+    const absent = [...this.columns.values()].filter((c) => !inRelation.has(c.name) && catalog.liveColumns.has(c.name));
     const onWarning = (column: string, reason: string) => {
       const key = `${column}: ${reason}`;
       this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
     };
-    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties, this.format.changeColumns);
+    return changeEncoder(relation, this.columns, ctx.config.json_as_object, onWarning, this.plan.keyProperties, this.format.changeColumns, {
+      absent,
+      sqlTypes: catalog.types.map((t) => t?.sqlType ?? ''),
+    });
   }
 }
