@@ -2,9 +2,10 @@
  * A stream's columns and SCHEMA from the live table, restricted to the catalog's selection. Pure.
  * The catalog says which columns are wanted; the live table says what they are now, so the SCHEMA
  * always describes the records: a column whose type changed since discovery gets its live type
- * (and a warning naming the old and new type), a column added since discovery is sent typed when
- * `new_columns` is `include` (the default, as a rediscovery would select it) and left out when it
- * is `ignore`, and a selected column that no longer exists is left out with a warning.
+ * (and a warning naming the old and new type), a column added since discovery is sent typed (and
+ * nullable) when `new_columns` is `include` (the default, as a rediscovery would select it) and
+ * left out when it is `ignore`, and a selected column that no longer exists is left out with a
+ * warning.
  */
 import type { TapConfig } from '../config/types';
 import type { ColumnInfo, RelationInfo } from '../pg/types';
@@ -78,5 +79,7 @@ export function liveColumns(stream: CatalogStream, meta: MetadataMap, relation: 
       warnings.push(`selected column ${name} no longer exists; the stream goes on without it`);
     }
   }
-  return { columns, schema: tableSchema(columns, { jsonAsObject: config.json_as_object }), warnings };
+  // An added column is nullable in the SCHEMA: a target's rows written before it existed have none.
+  const described = columns.map((c) => (known.has(c.name) ? c : { ...c, notNull: false }));
+  return { columns, schema: tableSchema(described, { jsonAsObject: config.json_as_object }), warnings };
 }

@@ -54,7 +54,7 @@ test('json_as_object as configured now, not as at discovery', () => {
 });
 
 test('a column added since discovery: typed under include, left out under ignore', () => {
-  const added = column('score', type('double', 'double precision'), 5);
+  const added = column('score', type('double', 'double precision'), 5, true);
   const included = liveColumns(catalogStream, metadataMap(catalogStream), live([added]), ['id'], config());
   expect(included.columns.map((c) => c.name)).toEqual(['id', 'code', 'doc', 'score']);
   expect((included.schema.properties as Record<string, unknown>).score).toEqual({ type: ['null', 'number'] });
