@@ -91,3 +91,17 @@ test('a selected table dropped since discovery: that stream fails in one line, t
   expect(Object.keys(state?.bookmarks ?? {}).sort()).toEqual([`${SCHEMA}-a_first`, `${SCHEMA}-z_last`]);
   expect(state?.currently_syncing).toBeNull();
 });
+
+test('SELECT revoked since discovery: that stream fails in one line, the others sync, exit 1 with a summary', async () => {
+  await sql.unsafe(`GRANT USAGE ON SCHEMA ${SCHEMA} TO tap_reader; GRANT SELECT ON ALL TABLES IN SCHEMA ${SCHEMA} TO tap_reader`);
+  const readerConfig = { ...config, user: 'tap_reader' };
+  const catalog = all(await discover(readerConfig));
+  await sql.unsafe(`REVOKE SELECT ON ${SCHEMA}.drifting FROM tap_reader`);
+  const run = await runTap([], { config: readerConfig, catalog });
+  expect(run.code).toBe(1);
+  const errors = run.stderr.split('\n').filter((l) => /ERROR/.test(l));
+  expect(errors).toHaveLength(2);
+  expect(errors[0]).toContain(`${DRIFTING} failed: STREAM_UNAVAILABLE: table ${SCHEMA}.drifting no longer exists or is not readable by this user`);
+  expect(errors[1]).toContain(`1 of 3 stream(s) failed: ${DRIFTING}`);
+  expect(new Set(byType(run.messages, 'RECORD').map((m) => m.stream))).toEqual(new Set([`${SCHEMA}-a_first`, `${SCHEMA}-z_last`]));
+});
