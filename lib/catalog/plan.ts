@@ -1,13 +1,16 @@
 /**
  * The sync plan: which streams run, with which columns, method and key. Pure: it checks the
  * user's catalog against the live relations and throws InputError (exit 2) for every invalid
- * combination before anything is written to stdout.
+ * combination before anything is written to stdout. A selected table that no longer exists (or
+ * that the user can no longer read) is not an input error: it is listed as unavailable, and that
+ * stream alone fails. Columns and SCHEMA come from the live table (lib/catalog/live-columns.ts).
  */
 import type { ReplicationMethod, TapConfig } from '../config/types';
 import { isCursorCapable } from '../pg/classify-column';
 import { isViewKind, type ColumnInfo, type RelationInfo } from '../pg/types';
 import { InputError } from '../errors';
-import { columnMetadata, metadataMap, streamMetadata, type MetadataMap } from './metadata';
+import { liveColumns } from './live-columns';
+import { metadataMap, streamMetadata, type MetadataMap } from './metadata';
 import type { CatalogStream, JsonSchema, SingerCatalog } from './types';
 
 export interface StreamPlan {
@@ -20,8 +23,21 @@ export interface StreamPlan {
   /** Selected columns, in table order. */
   columns: ColumnInfo[];
   keyProperties: string[];
-  /** The catalog schema cut down to the selected columns. */
+  /** The SCHEMA of the selected columns as they are in the live table. */
   schema: JsonSchema;
+  /** How the live table differs from the catalog (type changes, added or dropped columns). */
+  warnings: string[];
+}
+
+/** A selected stream whose table is gone or unreadable: it fails alone with this message. */
+export interface UnavailableStream {
+  tapStreamId: string;
+  message: string;
+}
+
+export interface SyncPlan {
+  plans: StreamPlan[];
+  unavailable: UnavailableStream[];
 }
 
 const METHODS: readonly string[] = ['FULL_TABLE', 'INCREMENTAL', 'LOG_BASED'];
@@ -52,27 +68,10 @@ function replicationKey(stream: CatalogStream, root: Record<string, unknown>): s
   return typeof given === 'string' && given !== '' ? given : undefined;
 }
 
-function isColumnSelected(meta: MetadataMap, column: ColumnInfo, keys: readonly string[]): boolean {
-  const m = columnMetadata(meta, column.name);
-  if (!column.supported || m.inclusion === 'unsupported') return false;
-  if (keys.includes(column.name) || m.inclusion === 'automatic') return true;
-  if (typeof m.selected === 'boolean') return m.selected;
-  return m['selected-by-default'] !== false;
-}
-
 function keyProperties(stream: CatalogStream, root: Record<string, unknown>, relation: RelationInfo): string[] {
   const declared = isViewKind(relation.kind) ? root['view-key-properties'] : root['table-key-properties'] ?? stream.key_properties;
   if (Array.isArray(declared)) return declared.map(String);
   return isViewKind(relation.kind) ? [] : relation.primaryKey;
-}
-
-function cutSchema(stream: CatalogStream, columns: ColumnInfo[]): JsonSchema {
-  const properties = (stream.schema.properties ?? {}) as Record<string, JsonSchema>;
-  const selected: Record<string, JsonSchema> = {};
-  for (const column of columns) selected[column.name] = properties[column.name] ?? {};
-  const schema: JsonSchema = { type: 'object', properties: selected };
-  if (stream.schema.definitions) schema.definitions = stream.schema.definitions;
-  return schema;
 }
 
 function planStream(stream: CatalogStream, meta: MetadataMap, relation: RelationInfo, config: TapConfig): StreamPlan {
@@ -98,7 +97,7 @@ function planStream(stream: CatalogStream, meta: MetadataMap, relation: Relation
     invalid(id, 'LOG_BASED is not possible on a view or materialized view; use FULL_TABLE or INCREMENTAL');
   }
   const mustKeep = key ? [...keys, key] : keys;
-  const columns = relation.columns.filter((c) => isColumnSelected(meta, c, mustKeep));
+  const { columns, schema, warnings } = liveColumns(stream, meta, relation, mustKeep, config);
   return {
     tapStreamId: id,
     stream: stream.stream || id,
@@ -107,7 +106,8 @@ function planStream(stream: CatalogStream, meta: MetadataMap, relation: Relation
     replicationKey: key,
     columns,
     keyProperties: keys,
-    schema: cutSchema(stream, columns),
+    schema,
+    warnings,
   };
 }
 
@@ -134,22 +134,24 @@ export function buildPlan(
   relations: readonly RelationInfo[],
   config: TapConfig,
   firstStreamId?: string | null,
-): StreamPlan[] {
+): SyncPlan {
   const byName = new Map(relations.map((r) => [`${r.schema}\u0000${r.name}`, r]));
-  const plans = selectedStreams(catalog).map(({ stream, meta }) => {
+  const plans: StreamPlan[] = [];
+  const unavailable: UnavailableStream[] = [];
+  const ids = new Set<string>();
+  for (const { stream, meta } of selectedStreams(catalog)) {
+    if (ids.has(stream.tap_stream_id)) invalid(stream.tap_stream_id, 'appears twice in the catalog');
+    ids.add(stream.tap_stream_id);
     const { schema, table } = streamLocation(stream, meta);
     const relation = schema !== undefined && table !== undefined ? byName.get(`${schema}\u0000${table}`) : undefined;
-    if (!relation) {
-      invalid(stream.tap_stream_id, `table ${schema ?? '?'}.${table ?? '?'} no longer exists or is not readable by this user; run --discover again`);
+    if (relation) {
+      plans.push(planStream(stream, meta, relation, config));
+    } else {
+      const message = `table ${schema ?? '?'}.${table ?? '?'} no longer exists or is not readable by this user; run --discover again`;
+      unavailable.push({ tapStreamId: stream.tap_stream_id, message });
     }
-    return planStream(stream, meta, relation, config);
-  });
-  const ids = new Set<string>();
-  for (const plan of plans) {
-    if (ids.has(plan.tapStreamId)) invalid(plan.tapStreamId, 'appears twice in the catalog');
-    ids.add(plan.tapStreamId);
   }
   const first = plans.findIndex((p) => p.tapStreamId === firstStreamId);
   if (first > 0) plans.unshift(...plans.splice(first, 1));
-  return plans;
+  return { plans, unavailable };
 }

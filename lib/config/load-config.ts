@@ -118,6 +118,7 @@ export function loadConfigWithWarnings(
     application_name: (valid.application_name as string | undefined) ?? LIBPQ_DEFAULTS.application_name,
     connect_timeout: (valid.connect_timeout as number | undefined) ?? LIBPQ_DEFAULTS.connect_timeout,
     json_as_object: valid.json_as_object as boolean,
+    new_columns: valid.new_columns as 'include' | 'ignore',
     state_interval: valid.state_interval as number,
     statement_timeout: valid.statement_timeout as number,
     lock_timeout: valid.lock_timeout as number,

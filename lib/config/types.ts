@@ -36,6 +36,8 @@ export interface TapConfig {
   default_replication_method?: ReplicationMethod;
   /** json/jsonb as parsed JSON values instead of JSON text strings. */
   json_as_object: boolean;
+  /** Columns added to a selected table since discovery: sent (include) or left out (ignore). */
+  new_columns: 'include' | 'ignore';
   /** A STATE message every this many records (and at the end of each stream). */
   state_interval: number;
   /** Session timeouts in milliseconds (0 = none), sent as start-up parameters. */

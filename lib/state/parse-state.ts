@@ -42,7 +42,7 @@ function normaliseBookmark(id: string, raw: unknown): Bookmark {
   if (value !== undefined && value !== null && typeof value !== 'string' && typeof value !== 'number') {
     fail(`/bookmarks/${id}/replication_key_value must be a string or a number`);
   }
-  for (const field of ['version', 'lsn', 'ctid_page', 'relfilenode'] as const) {
+  for (const field of ['version', 'lsn', 'ctid_page', 'relfilenode', 'snapshot_xmin'] as const) {
     const v = bookmark[field];
     if (v !== undefined && v !== null && !(typeof v === 'number' && Number.isFinite(v))) {
       fail(`/bookmarks/${id}/${field} must be a number`);

@@ -14,6 +14,8 @@ export interface Bookmark {
   ctid_page?: number;
   /** FULL_TABLE resume: the table's file node; a rewrite (VACUUM FULL, CLUSTER) restarts it. */
   relfilenode?: number;
+  /** FULL_TABLE resume: the 64-bit xmin of the snapshot taken when the table version started. */
+  snapshot_xmin?: number;
   [field: string]: unknown;
 }
 

@@ -3,7 +3,8 @@
  * (`WHERE ctid >= '(page,0)'`, PostgreSQL >= 14): sequential-scan speed, and the STATE can hold
  * the first page not yet fully emitted (`ctid_page`), so an interrupted sync resumes there with
  * the same table version instead of starting over (the rows of that one page come again:
- * at-least-once). A rewrite in between (VACUUM FULL, CLUSTER, REFRESH: a new relfilenode)
+ * at-least-once), and also sends the rows that moved to the pages already sent
+ * (lib/sync/full-table-resume.ts). A rewrite in between (VACUUM FULL, CLUSTER, REFRESH: a new relfilenode)
  * restarts it from page 0. Views, partitioned, foreign and inheritance-parent tables, and older
  * servers, are read with a plain scan and restart from the beginning.
  *
@@ -18,7 +19,8 @@ import type { RunContext } from '../context';
 import { activateVersionMessage } from '../messages/serialize';
 import type { Bookmark } from '../state/types';
 import { copyToRecords } from './copy-reader';
-import { fullTableFromPage, fullTablePlain } from './queries';
+import { resumePoint, resumeRows } from './full-table-resume';
+import { fullTablePlain } from './queries';
 import { addCopyResult, emptyCopyResult, withRetries } from './retry';
 import type { StateEmitter } from './state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
@@ -56,16 +58,17 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
     ctx.log.info(`${id}: the table was rewritten since the interrupted sync (VACUUM FULL or CLUSTER); reading it again from the start`);
   }
   const version = interrupted ? (start.version as number) : ctx.now().getTime();
-  let page = sameHeap ? (start.ctid_page as number) : 0;
+  const point = heap.resumable ? await resumePoint(ctx, plan, sameHeap ? start : undefined) : undefined;
+  let page = point?.page ?? 0;
   if (heap.resumable && heap.pages > 0) ctx.metrics?.estimate(id, { unit: 'pages', total: heap.pages });
-  const resumeFields = (): Bookmark => (heap.resumable ? { ctid_page: page, relfilenode: heap.relfilenode } : {});
+  const resumeFields = (): Bookmark => (point ? { ctid_page: page, relfilenode: heap.relfilenode, snapshot_xmin: point.horizon } : {});
   const checkpoint = () => {
     state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version, ...resumeFields() });
     return state.emit();
   };
   await checkpoint();
   if (start.version === undefined) await ctx.writer.write(activateVersionMessage(plan.stream, version));
-  if (sameHeap) ctx.log.info(`${id}: resuming FULL_TABLE at heap page ${page}, version ${version}`);
+  if (page > 0) ctx.log.info(`${id}: resuming FULL_TABLE at heap page ${page}, version ${version}`);
 
   const ctidIndex = plan.columns.length;
   const result = emptyCopyResult();
@@ -79,7 +82,8 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
         }
         heap = { ...now, resumable: heap.resumable && now.resumable };
       }
-      const query = heap.resumable ? fullTableFromPage(ctx.sql, plan, page) : fullTablePlain(ctx.sql, plan);
+      // A retry continues like a resume, with the version's horizon: rows moved below the page come too.
+      const query = point && heap.resumable ? resumeRows(ctx.sql, plan, { ...point, page }) : fullTablePlain(ctx.sql, plan);
       const part = await copyToRecords(ctx, plan, await readCopy(query), {
         version,
         extraFields: heap.resumable ? 1 : 0,
@@ -88,7 +92,8 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
           ? {
               field: ctidIndex,
               onValue: (ctid) => {
-                page = ctidPage(ctid);
+                // Rows that moved to pages already sent come first: they do not move the position.
+                page = Math.max(page, ctidPage(ctid));
                 ctx.metrics?.advance(id, page);
               },
             }

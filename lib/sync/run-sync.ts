@@ -3,6 +3,11 @@
  * output when they do not fit), then runs each selected stream's strategy in turn. The
  * interrupted stream (`currently_syncing`) goes first; the last line of a successful run is a
  * STATE with `currently_syncing: null`.
+ *
+ * A stream that fails (its table dropped or no longer readable, before or during the run, or any
+ * error inside it) fails alone: one error line naming it, its last STATE stands, and the other
+ * streams still sync. The run then ends with exit 1 and a summary line listing the failed
+ * streams. A signal or a closed output pipe still stops the whole run.
  */
 import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
 import type { SingerCatalog } from '../catalog/types';
@@ -38,6 +43,34 @@ function strategyFor(plan: StreamPlan): Strategy {
 function streamFailure(streamName: string, error: unknown): unknown {
   if (error instanceof TapError || isPipeClosed(error)) return error;
   return new SyncError('STREAM_FAILED', `${streamName} failed: ${describeError(error)}; the last STATE written resumes it`);
+}
+
+/** Errors that stop the run rather than one stream: a signal, or nobody reading the output. */
+function stopsTheRun(ctx: RunContext, error: unknown): boolean {
+  return ctx.signal.aborted || error instanceof AbortedError || isPipeClosed(error);
+}
+
+/** The failed streams, reported one line each as they fail and in one summary line at the end. */
+class Failures {
+  readonly names: string[] = [];
+
+  constructor(private readonly ctx: RunContext) {}
+
+  add(name: string, error: unknown): void {
+    this.names.push(name);
+    const failure = streamFailure(name, error);
+    const line = failure instanceof SyncError && failure.code === 'STREAM_FAILED' ? failure.message : `${name} failed: ${describeError(failure)}`;
+    this.ctx.log.error(line.replace(/\s*\n\s*/g, ' '), { stream: name });
+  }
+
+  /** Throws the summary when any stream failed. */
+  check(total: number): void {
+    if (this.names.length === 0) return;
+    throw new SyncError(
+      'STREAMS_FAILED',
+      `${this.names.length} of ${total} stream(s) failed: ${this.names.join(', ')}; the other streams synced, and the last STATE resumes the failed ones`,
+    );
+  }
 }
 
 /** Between streams: after SIGTERM/SIGINT, write the state reached and stop. */
@@ -79,16 +112,19 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
   const selected = selectedStreams(catalog);
   const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
   const relations = selected.length > 0 ? await lookup(schemas) : [];
-  const plans = buildPlan(catalog, relations, ctx.config, state.currently_syncing);
+  const { plans, unavailable } = buildPlan(catalog, relations, ctx.config, state.currently_syncing);
   const strategies = plans.map(strategyFor);
-  if (plans.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
+  if (selected.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
 
+  const failures = new Failures(ctx);
+  for (const gone of unavailable) failures.add(gone.tapStreamId, new SyncError('STREAM_UNAVAILABLE', gone.message));
   const logicalPlans = plans.filter((p) => p.method === 'LOG_BASED');
   const slotConfirmed = await checkLogical(ctx, logicalPlans);
 
   const emitter = new StateEmitter(state, ctx.writer);
   const confirmable: bigint[] = [];
   const schemaSent = new Set<string>();
+  let resumeFirst: string | undefined;
   for (const [index, plan] of plans.entries()) {
     await stopIfAborted(ctx, emitter);
     const { bookmark, reset } = startingBookmark(emitter.current, plan.tapStreamId, plan.method, plan.replicationKey);
@@ -102,6 +138,7 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
       }
       schemaSent.add(plan.tapStreamId);
     }
+    for (const warning of plan.warnings) ctx.log.warn(`${plan.tapStreamId}: ${warning}`, { stream: plan.tapStreamId });
     emitter.setCurrentlySyncing(plan.tapStreamId);
     const bookmarkProperties = plan.replicationKey ? [plan.replicationKey] : [];
     const schema = plan.method === 'LOG_BASED' ? logicalStreamSchema(plan, [], ctx.config.json_as_object) : plan.schema;
@@ -115,7 +152,12 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
       await strategies[index](ctx, plan, emitter, reset ? {} : bookmark);
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');
-      throw streamFailure(`stream ${plan.tapStreamId}`, error);
+      if (stopsTheRun(ctx, error)) throw streamFailure(`stream ${plan.tapStreamId}`, error);
+      failures.add(plan.tapStreamId, error);
+      resumeFirst ??= plan.tapStreamId;
+      schemaSent.delete(plan.tapStreamId);
+      await ctx.writer.flush();
+      continue;
     }
     ctx.metrics?.end(plan.tapStreamId, 'succeeded');
     emitter.setCurrentlySyncing(null);
@@ -123,14 +165,19 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
     // The writer batches 1 MiB; a finished stream's STATE goes out now, not with the next batch.
     await ctx.writer.flush();
   }
-  if (logicalPlans.length > 0) {
+  // A LOG_BASED stream whose snapshot failed is not streamed: its next run snapshots it again.
+  const streaming = logicalPlans.filter((p) => !failures.names.includes(p.tapStreamId));
+  if (streaming.length > 0) {
     await stopIfAborted(ctx, emitter);
     try {
-      await syncLogical(ctx, logicalPlans, emitter, minLsn(confirmable) ?? 0n, schemaSent, lookup);
+      await syncLogical(ctx, streaming, emitter, minLsn(confirmable) ?? 0n, schemaSent, lookup);
     } catch (error) {
-      throw streamFailure('LOG_BASED streaming', error);
+      if (stopsTheRun(ctx, error) || failures.names.length === 0) throw streamFailure('LOG_BASED streaming', error);
+      failures.add('LOG_BASED streaming', error);
     }
   }
-  emitter.setCurrentlySyncing(null);
+  // The first stream that failed part-way goes first next time.
+  emitter.setCurrentlySyncing(resumeFirst ?? null);
   await emitter.emit();
+  failures.check(plans.length + unavailable.length);
 }

@@ -71,6 +71,7 @@ function planFor(relation: RelationInfo): StreamPlan {
     columns: relation.columns.filter((column) => column.supported),
     keyProperties: relation.primaryKey,
     schema: {},
+    warnings: [],
   };
 }
 

@@ -141,7 +141,7 @@ test('SIGTERM stops within a second with a resumable STATE and a non-zero exit',
   expect(new Set([...ids(run), ...ids(resumed)]).size).toBe(ROWS);
 });
 
-test('a lost connection with max_retries 0: exit 1, one line with the server\'s reason, and the last STATE resumes', async () => {
+test('a lost connection with max_retries 0: exit 1, the stream\'s line with the server\'s reason, the summary, and the last STATE resumes', async () => {
   // Big enough that the server is still inside the COPY while the reader holds the pipe.
   await sql.unsafe(`
     CREATE TABLE ${SCHEMA}.bulky (id int PRIMARY KEY, pad text);
@@ -161,11 +161,14 @@ test('a lost connection with max_retries 0: exit 1, one line with the server\'s 
     }),
   });
   expect(run.code).toBe(1);
-  expect(run.stderr.trim().split('\n').filter((l) => /ERROR/.test(l))).toHaveLength(1);
-  expect(run.stderr).toContain(stream);
+  // The stream's failure, then the run's summary.
+  const errors = run.stderr.trim().split('\n').filter((l) => /ERROR/.test(l));
+  expect(errors).toHaveLength(2);
+  expect(errors[0]).toContain(`${stream} failed`);
   // The server's reason, or — when the backend was blocked sending to the paused tap and so sent
   // none — the lost connection.
-  expect(run.stderr).toMatch(/failed: (57P01: terminating connection due to administrator command|the connection to the server was lost \(CONNECTION_CLOSED [^)]+\));/);
+  expect(errors[0]).toMatch(/failed: (57P01: terminating connection due to administrator command|the connection to the server was lost \(CONNECTION_CLOSED [^)]+\));/);
+  expect(errors[1]).toContain(`1 of 1 stream(s) failed: ${stream}`);
   expect(run.stderr).not.toContain('Cannot read properties');
   expect(run.stderr).not.toMatch(/\n\s+at /);
   const state = lastState(run.messages);
@@ -176,49 +179,62 @@ test('a lost connection with max_retries 0: exit 1, one line with the server\'s 
   expect(new Set([...ids(run, stream), ...ids(resumed, stream)]).size).toBe(100000);
 });
 
-test('a table dropped after the run started: exit 1 naming the stream; the finished stream keeps its STATE', async () => {
-  await sql.unsafe(`CREATE TABLE ${SCHEMA}.zz_doomed (id int PRIMARY KEY); INSERT INTO ${SCHEMA}.zz_doomed VALUES (1)`);
+/** The new contract: the failed stream alone fails, the others sync, the run exits 1 with a summary. */
+function expectOneStreamFailed(run: TapRun, failed: string, reason: RegExp): void {
+  expect(run.code).toBe(1);
+  const errors = run.stderr.split('\n').filter((l) => /ERROR/.test(l));
+  expect(errors).toHaveLength(2);
+  expect(errors[0]).toContain(`${failed} failed`);
+  expect(errors[0]).toMatch(reason);
+  expect(errors[1]).toContain(`1 of 3 stream(s) failed: ${failed}`);
+  expect(run.stdout.endsWith('\n')).toBe(true);
+  const state = lastState(run.messages);
+  // The stream that finished before keeps its STATE; the one after the failed stream still ran.
+  expect(state?.bookmarks[`${SCHEMA}-items`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
+  expect(state?.bookmarks[`${SCHEMA}-other`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
+  expect(ids(run, `${SCHEMA}-other`)).toHaveLength(10);
+  expect(ids(run)).toHaveLength(ROWS);
+}
+
+test('a table dropped after the run started: that stream fails, the later ones sync, exit 1 with a summary', async () => {
+  await sql.unsafe(`CREATE TABLE ${SCHEMA}.mid_doomed (id int PRIMARY KEY); INSERT INTO ${SCHEMA}.mid_doomed VALUES (1)`);
   const withDoomed = select(await discover(config), {
     [`${SCHEMA}-items`]: { 'replication-method': 'FULL_TABLE' },
-    [`${SCHEMA}-zz_doomed`]: { 'replication-method': 'FULL_TABLE' },
+    [`${SCHEMA}-mid_doomed`]: { 'replication-method': 'FULL_TABLE' },
+    [`${SCHEMA}-other`]: { 'replication-method': 'FULL_TABLE' },
   });
+  expect(withDoomed.streams.filter((s) => s.metadata.find((e: { breadcrumb: string[] }) => e.breadcrumb.length === 0).metadata.selected).map((s) => s.tap_stream_id)).toEqual([
+    `${SCHEMA}-items`, `${SCHEMA}-mid_doomed`, `${SCHEMA}-other`,
+  ]);
   const run = await runTap([], {
     config,
     catalog: withDoomed,
     // postgres.js queries are lazy: .catch() makes this one run.
-    onSpawn: onFirstOutput(() => sql.unsafe(`DROP TABLE ${SCHEMA}.zz_doomed`).catch(() => undefined)),
+    onSpawn: onFirstOutput(() => sql.unsafe(`DROP TABLE ${SCHEMA}.mid_doomed`).catch(() => undefined)),
   });
-  expect(run.code).toBe(1);
-  expect(run.stderr).toContain(`${SCHEMA}-zz_doomed`);
+  expectOneStreamFailed(run, `${SCHEMA}-mid_doomed`, /does not exist/);
   expect(run.stderr).not.toMatch(/retry/); // a missing table is permanent
-  expect(run.stdout.endsWith('\n')).toBe(true);
-  const state = lastState(run.messages);
-  expect(state?.bookmarks[`${SCHEMA}-items`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
 });
 
-test('SELECT revoked after the run started: exit 1 naming the stream; the finished stream keeps its STATE', async () => {
+test('SELECT revoked after the run started: that stream fails, the later ones sync, exit 1 with a summary', async () => {
   await sql.unsafe(`
-    CREATE TABLE ${SCHEMA}.zz_revoked (id int PRIMARY KEY); INSERT INTO ${SCHEMA}.zz_revoked VALUES (1);
+    CREATE TABLE ${SCHEMA}.mid_revoked (id int PRIMARY KEY); INSERT INTO ${SCHEMA}.mid_revoked VALUES (1);
     GRANT USAGE ON SCHEMA ${SCHEMA} TO tap_reader;
-    GRANT SELECT ON ${SCHEMA}.items, ${SCHEMA}.zz_revoked TO tap_reader;
+    GRANT SELECT ON ${SCHEMA}.items, ${SCHEMA}.mid_revoked, ${SCHEMA}.other TO tap_reader;
   `);
   const readerConfig = { ...config, user: 'tap_reader' };
   const streams = select(await discover(readerConfig), {
     [`${SCHEMA}-items`]: { 'replication-method': 'FULL_TABLE' },
-    [`${SCHEMA}-zz_revoked`]: { 'replication-method': 'FULL_TABLE' },
+    [`${SCHEMA}-mid_revoked`]: { 'replication-method': 'FULL_TABLE' },
+    [`${SCHEMA}-other`]: { 'replication-method': 'FULL_TABLE' },
   });
   const run = await runTap([], {
     config: readerConfig,
     catalog: streams,
-    onSpawn: onFirstOutput(() => sql.unsafe(`REVOKE SELECT ON ${SCHEMA}.zz_revoked FROM tap_reader`).catch(() => undefined)),
+    onSpawn: onFirstOutput(() => sql.unsafe(`REVOKE SELECT ON ${SCHEMA}.mid_revoked FROM tap_reader`).catch(() => undefined)),
   });
-  expect(run.code).toBe(1);
-  expect(run.stderr).toMatch(new RegExp(`${SCHEMA}-zz_revoked.*42501: permission denied`));
-  // A permanent error: not retried.
-  expect(run.stderr).not.toMatch(/retry/);
-  const state = lastState(run.messages);
-  expect(state?.bookmarks[`${SCHEMA}-items`]).toEqual({ last_replication_method: 'FULL_TABLE', version: expect.any(Number) });
-  expect(state?.currently_syncing).toBe(`${SCHEMA}-zz_revoked`);
+  expectOneStreamFailed(run, `${SCHEMA}-mid_revoked`, /42501.*permission denied/);
+  expect(run.stderr).not.toMatch(/retry/); // a permanent error is not retried
 });
 
 test('a view is read in full every time', async () => {

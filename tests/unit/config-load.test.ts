@@ -24,6 +24,7 @@ describe('loadConfig defaults', () => {
       application_name: 'tap-postgres-ts',
       connect_timeout: 30,
       json_as_object: false,
+      new_columns: 'include',
       state_interval: 10000,
       statement_timeout: 0,
       lock_timeout: 10000,

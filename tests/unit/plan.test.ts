@@ -1,9 +1,16 @@
-import { buildPlan } from '../../lib/catalog/plan';
+import { buildPlan as planSync } from '../../lib/catalog/plan';
 import type { TapConfig } from '../../lib/config/types';
 import type { ColumnInfo, ColumnType, RelationInfo } from '../../lib/pg/types';
 import { InputError } from '../../lib/errors';
 
-const config = { default_replication_method: undefined } as unknown as TapConfig;
+const config = { default_replication_method: undefined, new_columns: 'include', json_as_object: false } as unknown as TapConfig;
+
+/** The plans, when every selected table is live. */
+function buildPlan(...args: Parameters<typeof planSync>) {
+  const { plans, unavailable } = planSync(...args);
+  expect(unavailable).toEqual([]);
+  return plans;
+}
 
 function type(kind: ColumnType['kind'], baseTypeName: string, sqlType = baseTypeName): ColumnType {
   return { kind, isArray: false, sqlType, baseTypeName, delimiter: ',' };
@@ -96,12 +103,17 @@ describe('buildPlan', () => {
     expect(plan.columns.map((c) => c.name)).toContain('updated_at');
   });
 
+  test('a selected table that is gone is unavailable, not an input error; the other streams are planned', () => {
+    const { plans, unavailable } = planSync({ streams: [stream('gone', { selected: true }), stream('users', { selected: true })] }, [users], config);
+    expect(plans.map((p) => p.tapStreamId)).toEqual(['public-users']);
+    expect(unavailable).toEqual([{ tapStreamId: 'public-gone', message: expect.stringContaining('public.gone no longer exists or is not readable') }]);
+  });
+
   test('invalid combinations are input errors naming the stream', () => {
     expectInputError(() => buildPlan({ streams: [stream('users', { selected: true, 'replication-method': 'INCREMENTAL' })] }, [users], config), 'needs a replication-key');
     expectInputError(() => buildPlan({ streams: [stream('users', { selected: true, 'replication-method': 'INCREMENTAL', 'replication-key': 'nope' })] }, [users], config), 'is not a column');
     expectInputError(() => buildPlan({ streams: [stream('users', { selected: true, 'replication-method': 'INCREMENTAL', 'replication-key': 'doc' })] }, [users], config), 'cannot be a replication key');
     expectInputError(() => buildPlan({ streams: [stream('v_users', { selected: true, 'replication-method': 'LOG_BASED' })] }, [view], config), 'not possible on a view');
-    expectInputError(() => buildPlan({ streams: [stream('gone', { selected: true })] }, [users], config), 'no longer exists');
     expectInputError(() => buildPlan({ streams: [stream('users', { selected: true, 'replication-method': 'SOMETIMES' })] }, [users], config), 'must be one of');
   });
 });
