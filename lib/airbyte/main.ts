@@ -87,12 +87,13 @@ async function read(run: Run, args: AirbyteArgs): Promise<void> {
 }
 
 function report(run: Run, thrown: unknown): void {
-  const error = thrown instanceof ReadFailed ? thrown.error : thrown;
-  const stream: StreamDescriptor | undefined = thrown instanceof ReadFailed ? thrown.stream : undefined;
-  process.exitCode = error instanceof InputError ? 2 : 1;
-  if ((error as { code?: unknown } | null)?.code === 'EPIPE') return; // the reader went away: nothing to say
-  const failure = failureOf(error);
-  ignore(run.out.write(errorTraceMessage(run.redactor.text(failure.message), failure.failureType, Date.now(), stream)));
+  const failures: ReadonlyArray<{ error: unknown; stream?: StreamDescriptor }> = thrown instanceof ReadFailed ? thrown.failures : [{ error: thrown }];
+  process.exitCode = failures.some(({ error }) => error instanceof InputError) ? 2 : 1;
+  for (const { error, stream } of failures) {
+    if ((error as { code?: unknown } | null)?.code === 'EPIPE') return; // the reader went away: nothing to say
+    const failure = failureOf(error);
+    ignore(run.out.write(errorTraceMessage(run.redactor.text(failure.message), failure.failureType, Date.now(), stream)));
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {

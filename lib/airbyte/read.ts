@@ -12,7 +12,7 @@ import { AbortedError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { MessageWriter } from '../messages/writer';
 import { parseState } from '../state/parse-state';
-import { runSync } from '../sync/run-sync';
+import { runSync, StreamsFailedError } from '../sync/run-sync';
 import type { AirbyteSettings } from './config';
 import { readSelection, type ReadSelection } from './configured-catalog';
 import { checkSavedPositions, streamEstimates } from './read-plan';
@@ -31,8 +31,9 @@ export interface ReadInput {
 }
 
 /** Thrown when the run failed after streams started: the stream it failed in, if known. */
+/** A read that failed: one ERROR trace for each failure (each failed stream, or the run's error). */
 export class ReadFailed extends Error {
-  constructor(readonly error: unknown, readonly stream: StreamDescriptor | undefined) {
+  constructor(readonly failures: ReadonlyArray<{ error: unknown; stream: StreamDescriptor | undefined }>) {
     super('read failed');
   }
 }
@@ -88,7 +89,10 @@ export async function runRead(input: ReadInput): Promise<void> {
     } catch (error) {
       const stream = writer.activeStream;
       if ((error as { code?: unknown }).code !== 'EPIPE') await Promise.resolve(writer.finish(false)).catch(() => undefined);
-      throw new ReadFailed(error, stream);
+      if (error instanceof StreamsFailedError) {
+        throw new ReadFailed(error.failures.map((f) => ({ error: f.error, stream: writer.descriptor(f.stream) })));
+      }
+      throw new ReadFailed([{ error, stream }]);
     }
     await writer.flush();
   } finally {

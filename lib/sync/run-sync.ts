@@ -50,26 +50,35 @@ function stopsTheRun(ctx: RunContext, error: unknown): boolean {
   return ctx.signal.aborted || error instanceof AbortedError || isPipeClosed(error);
 }
 
+/** The end of a run in which streams failed: one summary line; `failures` has each stream's error. */
+export class StreamsFailedError extends SyncError {
+  constructor(readonly failures: ReadonlyArray<{ stream: string; error: unknown }>, total: number) {
+    const names = failures.map((f) => f.stream).join(', ');
+    const rest = failures.length === total ? 'the last STATE resumes them' : 'the other streams synced, and the last STATE resumes the failed ones';
+    super('STREAMS_FAILED', `${failures.length} of ${total} stream(s) failed: ${names}; ${rest}`);
+  }
+}
+
 /** The failed streams, reported one line each as they fail and in one summary line at the end. */
 class Failures {
-  readonly names: string[] = [];
+  readonly failed: Array<{ stream: string; error: unknown }> = [];
 
   constructor(private readonly ctx: RunContext) {}
 
+  get names(): string[] {
+    return this.failed.map((f) => f.stream);
+  }
+
   add(name: string, error: unknown): void {
-    this.names.push(name);
     const failure = streamFailure(name, error);
+    this.failed.push({ stream: name, error: failure });
     const line = failure instanceof SyncError && failure.code === 'STREAM_FAILED' ? failure.message : `${name} failed: ${describeError(failure)}`;
     this.ctx.log.error(line.replace(/\s*\n\s*/g, ' '), { stream: name });
   }
 
   /** Throws the summary when any stream failed. */
   check(total: number): void {
-    if (this.names.length === 0) return;
-    throw new SyncError(
-      'STREAMS_FAILED',
-      `${this.names.length} of ${total} stream(s) failed: ${this.names.join(', ')}; the other streams synced, and the last STATE resumes the failed ones`,
-    );
+    if (this.failed.length > 0) throw new StreamsFailedError(this.failed, total);
   }
 }
 

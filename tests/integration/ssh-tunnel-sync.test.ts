@@ -127,7 +127,7 @@ test('LOG_BASED through the tunnel: snapshot and streamed changes as direct; the
   for (const port of seen.backends.values()) expect(seen.bastionPorts).toContain(port);
 });
 
-test('the bastion killed mid-sync: exit 1 within 5 s, one error line, and the last STATE resumes the sync', async () => {
+test('the bastion killed mid-sync: exit 1 within 5 s, the stream\'s error line and the summary, and the last STATE resumes the sync', async () => {
   // Big enough that the COPY is still on its way when the bastion dies.
   await f.sql.unsafe(`CREATE TABLE ${f.schema}.bulky (id int PRIMARY KEY, pad text);
     INSERT INTO ${f.schema}.bulky SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 60000) g;`);
@@ -151,8 +151,9 @@ test('the bastion killed mid-sync: exit 1 within 5 s, one error line, and the la
   expect(run.code).toBe(1);
   expect(exitedAfter).toBeLessThan(5000);
   const errors = run.stderr.trim().split('\n').filter((line) => /ERROR/.test(line));
-  expect(errors).toHaveLength(1);
+  expect(errors).toHaveLength(2);
   expect(errors[0]).toMatch(/SSH_TUNNEL_LOST: .*bastion .*was lost/);
+  expect(errors[1]).toMatch(/STREAMS_FAILED: 1 of 1 stream\(s\) failed/);
   expect(run.stderr).not.toMatch(/\n\s+at /);
   const state = lastState(run.messages);
   expect(state?.bookmarks[stream].ctid_page).toBeGreaterThan(0);

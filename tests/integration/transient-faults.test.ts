@@ -130,7 +130,7 @@ test('INCREMENTAL: a backend terminated mid-COPY is resumed from the last key wr
 test.each([
   ['FULL_TABLE', fullTable],
   ['INCREMENTAL', incremental],
-])('%s: terminated beyond max_retries: exit 1, the server\'s reason in one line, and the STATE resumes', async (method, streams) => {
+])('%s: terminated beyond max_retries: exit 1, the server\'s reason in the stream\'s line, the summary, and the STATE resumes', async (method, streams) => {
   const appName = `tap-faults-${method.toLowerCase()}-always`;
   const cut = terminateCopies(sql, appName, { everyBytes: 1_000_000 });
   const run = await runTap([], { config: { ...config, application_name: appName, max_retries: 2 }, catalog: streams(), onSpawn: cut.hook });
@@ -138,8 +138,9 @@ test.each([
   // (A backend still on its way out may be counted twice.)
   expect(cut.count()).toBeGreaterThanOrEqual(3);
   const errors = run.stderr.split('\n').filter((line) => line.includes('ERROR'));
-  expect(errors).toHaveLength(1);
+  expect(errors).toHaveLength(2);
   expect(errors[0]).toMatch(new RegExp(`${STREAM} failed: ${TERMINATED} \\(still failing after 2 retries\\)`));
+  expect(errors[1]).toMatch(new RegExp(`STREAMS_FAILED: 1 of 1 stream\\(s\\) failed: ${STREAM}; the last STATE resumes them$`));
   expect(run.stderr).toMatch(/retry 1 of 2 in 0\.1 s/);
   expect(run.stderr).toMatch(/retry 2 of 2 in 0\.2 s/);
   expect(run.stderr).not.toContain('Cannot read properties');
@@ -178,10 +179,10 @@ test('the server\'s code and message reach the error line: a COPY terminated whi
     await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${appName} AND wait_event_type = 'Lock'`;
   });
   expect(run.code).toBe(1);
-  const errors = run.stderr.split('\n').filter((line) => line !== '');
-  expect(errors[errors.length - 1]).toMatch(
-    /ERROR STREAM_FAILED: stream faults-bulky failed: 57P01: terminating connection due to administrator command; the last STATE written resumes it$/,
-  );
+  const errors = run.stderr.split('\n').filter((line) => line.includes('ERROR'));
+  expect(errors).toHaveLength(2);
+  expect(errors[0]).toMatch(/ERROR faults-bulky failed: 57P01: terminating connection due to administrator command; the last STATE written resumes it/);
+  expect(errors[1]).toMatch(/ERROR STREAMS_FAILED: 1 of 1 stream\(s\) failed: faults-bulky; the last STATE resumes them$/);
   expect(run.stderr).not.toMatch(/retry/);
   expect(lastState(run.messages)?.currently_syncing).toBe(STREAM);
 });
