@@ -4,48 +4,21 @@
  * schemas/airbyte/messages.schema.json, records against their stream's json_schema.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testDb } from './db';
-import { parseLines, type TapRun } from './run-tap';
+import { runBin, type TapRun, type TapRunOptions } from './run-tap';
 
 export const SOURCE_BIN = join(__dirname, '..', '..', 'bin', 'source-postgres-ts');
 const MESSAGE_SCHEMA = join(__dirname, '..', '..', 'schemas', 'airbyte', 'messages.schema.json');
 
 export type Message = Record<string, any>;
 
-export interface SourceRunOptions {
-  config?: unknown;
-  catalog?: unknown;
-  state?: unknown;
-  timeoutMs?: number;
-  onSpawn?: (child: ChildProcess) => void;
-}
+export type SourceRunOptions = TapRunOptions;
 
 /** `args` come first (the command), then the file flags. */
-export async function runSource(args: string[], options: SourceRunOptions = {}): Promise<TapRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'source-run-'));
-  const argv = [SOURCE_BIN, ...args];
-  for (const [flag, content] of [['--config', options.config], ['--catalog', options.catalog], ['--state', options.state]] as const) {
-    if (content === undefined) continue;
-    const file = join(dir, flag.slice(2) + '.json');
-    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
-    argv.push(flag, file);
-  }
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  options.onSpawn?.(child);
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 50_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
-  clearTimeout(timer);
-  rmSync(dir, { recursive: true, force: true });
-  const stdout = Buffer.concat(out).toString('utf8');
-  return { code, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), messages: parseLines(stdout) };
+export function runSource(args: string[], options: SourceRunOptions = {}): Promise<TapRun> {
+  return runBin(SOURCE_BIN, args, [], options);
 }
 
 /** A source-postgres config for the test database (TLS off unless overridden). */

@@ -34,9 +34,14 @@ export function parseLines(stdout: string): Array<Record<string, any>> {
   return lines.filter((line) => line !== '').map((line) => JSON.parse(line));
 }
 
-export async function runTap(args: string[], options: TapRunOptions = {}): Promise<TapRun> {
+/**
+ * Runs `bin` with `leading` arguments, then the config, catalog and state as file flags, then
+ * `trailing` arguments (the Singer tap takes its flags after the files, the Airbyte source its
+ * command before them).
+ */
+export async function runBin(bin: string, leading: string[], trailing: string[], options: TapRunOptions = {}): Promise<TapRun> {
   const dir = mkdtempSync(join(tmpdir(), 'tap-run-'));
-  const argv = [TAP_BIN];
+  const argv = [bin, ...leading];
   const files: Array<[string, unknown]> = [
     ['--config', options.config],
     ['--catalog', options.catalog],
@@ -48,7 +53,7 @@ export async function runTap(args: string[], options: TapRunOptions = {}): Promi
     writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
     argv.push(flag, file);
   }
-  argv.push(...args);
+  argv.push(...trailing);
   const child = spawn(process.execPath, argv, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,4 +71,8 @@ export async function runTap(args: string[], options: TapRunOptions = {}): Promi
   rmSync(dir, { recursive: true, force: true });
   const stdout = Buffer.concat(out).toString('utf8');
   return { code, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), messages: parseLines(stdout) };
+}
+
+export function runTap(args: string[], options: TapRunOptions = {}): Promise<TapRun> {
+  return runBin(TAP_BIN, [], args, options);
 }
