@@ -4,7 +4,7 @@
  * the writer brings its own (`MessageWriter.recordFormat`, e.g. the Airbyte writer), so another
  * protocol costs no second serialisation of the record. Also names the LOG_BASED change columns.
  */
-import { recordPrefix } from './serialize';
+import { recordPrefix, recordTail } from './serialize';
 
 export interface ChangeColumns {
   /** The change's WAL position, on every LOG_BASED record. */
@@ -41,7 +41,7 @@ export function singerRecordFormat(stream: string): StreamRecordFormat {
         lastAt = at;
         lastIso = at.toISOString();
       }
-      return (version === undefined ? '' : ',"version":' + version) + ',"time_extracted":"' + lastIso + '"}';
+      return recordTail(version, lastIso);
     },
     changeColumns: SINGER_CHANGE_COLUMNS,
   };

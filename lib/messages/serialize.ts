@@ -26,8 +26,12 @@ export function recordPrefix(stream: string): string {
  * timestamp (as `Date.prototype.toISOString` prints it); it is written without escaping.
  */
 export function recordLine(prefix: string, recordJson: string, version: number | undefined, timeExtracted: string): string {
-  const versionPart = version === undefined ? '' : ',"version":' + version;
-  return prefix + recordJson + versionPart + ',"time_extracted":"' + timeExtracted + '"}';
+  return prefix + recordJson + recordTail(version, timeExtracted);
+}
+
+/** What follows the record object in a RECORD line: the version, if any, and time_extracted. */
+export function recordTail(version: number | undefined, timeExtracted: string): string {
+  return (version === undefined ? '' : ',"version":' + version) + ',"time_extracted":"' + timeExtracted + '"}';
 }
 
 export function stateMessage(value: unknown): string {

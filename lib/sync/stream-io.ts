@@ -10,26 +10,20 @@ export async function readCopy(query: PendingQuery<Row[]>): Promise<Readable> {
 }
 
 /**
- * Resumes the socket under a postgres.js COPY stream (its `_read`). Once the connection is gone
- * postgres.js has no socket left to resume and its `_read` throws a TypeError; the stream has
- * then already failed with the connection's error, which is the one to report.
+ * Resumes the socket under a postgres.js COPY stream (its `_read`). postgres.js pauses its socket
+ * when the stream's buffer is full and resumes it only from the stream's read(): call this after
+ * taking a full batch, and once the stream is done with (ended, failed or abandoned) — when the
+ * pause falls on the last rows, nothing else calls read(), and the connection never hears the
+ * answer to its next query. Once the connection is gone postgres.js has no socket left and its
+ * `_read` throws a TypeError; the stream has then already failed with the connection's error,
+ * which is the one to report.
  */
-function resumeSocket(stream: Readable): void {
+export function releaseCopyStream(stream: Readable): void {
   try {
     stream._read(0);
   } catch {
     // The connection closed: the stream's own error tells why.
   }
-}
-
-/**
- * Call once a COPY stream is done with (ended, failed or abandoned). postgres.js pauses its
- * socket when the stream's buffer is full and resumes it only from the stream's read(); when
- * that pause falls on the last rows, nothing calls read() after the end, and the connection
- * never hears the answer to its next query. This resumes it.
- */
-export function releaseCopyStream(stream: Readable): void {
-  resumeSocket(stream);
 }
 
 export function logWarnings(ctx: RunContext, plan: StreamPlan, warnings: Map<string, number>): void {
@@ -122,7 +116,7 @@ export async function* copyBatches(stream: Readable, batchBytes = 256 * 1024): A
         used = 0;
         yield batch;
         if (taken.length === batchBytes) spare = taken;
-        resumeSocket(stream); // if a full batch paused it
+        releaseCopyStream(stream); // if a full batch paused it
       } else if (failure !== undefined) {
         throw failure;
       } else if (ended) {

@@ -6,7 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import postgres from 'postgres';
+import { connectTo } from '../helpers/db';
+
+export { connectTo };
 
 export interface Server {
   host: string;
@@ -20,19 +22,6 @@ export interface Server {
 export const BENCH_DB = 'bench';
 export const DISCOVERY_DB = 'bench_discovery';
 export const DISCOVERY_TABLES = 5000;
-
-export function connectTo(server: Server, database: string): postgres.Sql {
-  return postgres({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password || undefined,
-    database,
-    ssl: false,
-    onnotice: () => undefined,
-    max: 1,
-  });
-}
 
 export function psqlEnv(server: Server): NodeJS.ProcessEnv {
   return { ...process.env, PGSSLMODE: 'disable', PGPASSWORD: server.password || undefined };

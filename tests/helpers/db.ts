@@ -50,3 +50,17 @@ export function adminSql(dbname?: string): postgres.Sql {
 export function serverVersionNum(): number {
   return Number(process.env.TAP_TEST_SERVER_VERSION_NUM ?? 0);
 }
+
+/** One plain (no TLS) connection to `database` of a server; the harness and the bench use it. */
+export function connectTo(server: { host: string; port: number; user: string; password: string }, database: string): postgres.Sql {
+  return postgres({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password || undefined,
+    database,
+    ssl: false,
+    onnotice: () => undefined,
+    max: 1,
+  });
+}

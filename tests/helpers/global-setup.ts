@@ -11,8 +11,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { serverKind, startCluster, type StartedCluster } from './cluster';
+import { connectTo } from './db';
 import type { StartedContainer } from './container';
 
 declare global {
@@ -52,18 +52,6 @@ async function startServer(): Promise<Server> {
   const cluster = await startCluster();
   globalThis.__TAP_TEST_CLUSTER__ = cluster;
   return { host: '127.0.0.1', port: cluster.port, user: 'postgres', password: '', certFile: cluster.certFile };
-}
-
-function connectTo(server: Server, database: string): postgres.Sql {
-  return postgres({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password || undefined,
-    database,
-    onnotice: () => undefined,
-    max: 1,
-  });
 }
 
 /**
