@@ -15,6 +15,7 @@ export const CAPABILITIES = [
   'about',
   'test',
   'activate-version',
+  'batch',
   'log-based',
   'structured-logging',
 ] as const;

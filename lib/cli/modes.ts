@@ -58,12 +58,12 @@ function syncMetrics(input: ModeInput): SyncMetrics {
 }
 
 export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<void> {
-  const [{ runSync }, { createStreamWriter }, { introspect }] = await Promise.all([
+  const [{ runSync }, { syncWriter }, { introspect }] = await Promise.all([
     import('../sync/run-sync'),
-    import('../messages/writer'),
+    import('./sync-writer'),
     import('../discovery/introspect'),
   ]);
-  const writer = createStreamWriter(process.stdout);
+  const writer = await syncWriter(input.config);
   const controller = new AbortController();
   const removeHandlers = abortOnSignals(controller, input.log);
   const ctx: RunContext = {

@@ -4,6 +4,7 @@
  * anything connects.
  */
 import { InputError } from '../errors';
+import { batchConfig } from './batch-config';
 import { getPath, isPlainObject, nestDottedKeys, setPath } from './dotted';
 import { LIBPQ_DEFAULTS, defaultHost, defaultUser, envValues } from './env-defaults';
 import { isInlinePem, PEM_KEYS, pemProblem } from './pem';
@@ -137,6 +138,8 @@ export function loadConfigWithWarnings(
   for (const key of optional) if (valid[key] !== undefined) Object.assign(config, { [key]: valid[key] });
   const tunnel = sshTunnelConfig(valid.ssh_tunnel);
   if (tunnel) config.ssh_tunnel = tunnel;
+  const batch = batchConfig(valid.batch_config);
+  if (batch) config.batch_config = batch;
   const filter = splitSchemas(valid.filter_schemas);
   if (filter) config.filter_schemas = filter;
   if (valid.default_replication_method !== undefined) {

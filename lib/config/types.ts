@@ -15,6 +15,18 @@ export interface SshTunnelConfig {
   host_key?: string;
 }
 
+/** BATCH messages instead of RECORD messages (see schemas/config.schema.json, batch_config). */
+export interface BatchConfig {
+  format: 'jsonl';
+  compression: 'gzip' | 'none';
+  /** The configured `file://` URL, and the absolute folder it names. */
+  root: string;
+  folder: string;
+  prefix: string;
+  /** Records per file. */
+  batch_size: number;
+}
+
 export interface TapConfig {
   host: string;
   port: number;
@@ -55,4 +67,6 @@ export interface TapConfig {
   progress_interval_seconds: number;
   log_level: 'debug' | 'info' | 'warn' | 'error';
   log_format: 'text' | 'json';
+  /** Set only when batch_config has a setting: records go to batch files. */
+  batch_config?: BatchConfig;
 }

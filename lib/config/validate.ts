@@ -42,11 +42,19 @@ export function expectedForm(setting: SettingSchema): string {
   return 'a string';
 }
 
-/** The setting an error is about, as path parts: ['port'], or ['ssh_tunnel', 'port'] inside a group. */
+/**
+ * The setting an error is about, as path parts: ['port'], ['ssh_tunnel', 'port'] inside a group,
+ * ['batch_config', 'encoding', 'format'] inside a group's group.
+ */
 function keyPath(error: ErrorObject, schema: ConfigSchema): string[] {
-  const [top, inner] = error.instancePath.split('/').slice(1);
-  if (!top) return [];
-  return inner !== undefined && schema.properties[top]?.properties ? [top, inner] : [top];
+  const path: string[] = [];
+  let properties: Record<string, SettingSchema> | undefined = schema.properties;
+  for (const part of error.instancePath.split('/').slice(1)) {
+    if (!properties) break;
+    path.push(part);
+    properties = properties[part]?.properties;
+  }
+  return path;
 }
 
 /** A JSON type ajv would coerce into a string the key does not take as one (numbers, booleans). */
