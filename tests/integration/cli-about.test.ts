@@ -28,12 +28,12 @@ type Setting = { writeOnly?: boolean; properties?: Record<string, Setting> };
 const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'config.schema.json'), 'utf8')) as {
   properties: Record<string, Setting>;
 };
-/** The schema's settings by name; a group's (ssh_tunnel) by dotted name. */
-const settings: Record<string, Setting> = Object.fromEntries(
-  Object.entries(schema.properties).flatMap(([name, setting]) =>
-    setting.properties ? Object.entries(setting.properties).map(([inner, s]) => [`${name}.${inner}`, s]) : [[name, setting]],
-  ),
-);
+/** The schema's settings by name; a group's (ssh_tunnel, batch_config.encoding) by dotted name. */
+const flatten = (properties: Record<string, Setting>, prefix: string): Array<[string, Setting]> =>
+  Object.entries(properties).flatMap(([name, setting]): Array<[string, Setting]> =>
+    setting.properties ? flatten(setting.properties, `${prefix}${name}.`) : [[`${prefix}${name}`, setting]],
+  );
+const settings: Record<string, Setting> = Object.fromEntries(flatten(schema.properties, ''));
 
 describe('--about', () => {
   it('prints JSON with name, version, capabilities and every setting', async () => {
@@ -44,7 +44,7 @@ describe('--about', () => {
     expect(about).toMatchObject({ name: 'tap-postgres-ts', version: pkg.version });
     expect(typeof about.description).toBe('string');
     expect(about.capabilities).toEqual(
-      expect.arrayContaining(['catalog', 'discover', 'properties', 'state', 'about', 'test', 'activate-version', 'log-based']),
+      expect.arrayContaining(['catalog', 'discover', 'properties', 'state', 'about', 'test', 'activate-version', 'batch', 'log-based']),
     );
     expect(about.settings.map((s: { name: string }) => s.name)).toEqual(Object.keys(settings));
     for (const setting of about.settings) {

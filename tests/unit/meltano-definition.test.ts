@@ -83,13 +83,16 @@ describe('meltano-hub.yml', () => {
 
   it('has one setting per config key: label, kind, description, default, sensitive secrets, enum options', () => {
     const settings = definition.settings as Array<Record<string, any>>;
-    // Nested groups (ssh_tunnel) are settings by dotted name, as Meltano names them.
+    // Nested groups (ssh_tunnel, batch_config.encoding) are settings by dotted name, as Meltano names them.
     const flat: Record<string, (typeof schema.properties)[string]> = {};
-    for (const [name, setting] of Object.entries(schema.properties)) {
-      const nested = (setting as { properties?: typeof schema.properties }).properties;
-      if (nested) for (const [key, inner] of Object.entries(nested)) flat[`${name}.${key}`] = inner;
-      else flat[name] = setting;
-    }
+    const visit = (properties: typeof schema.properties, prefix: string): void => {
+      for (const [name, setting] of Object.entries(properties)) {
+        const nested = (setting as { properties?: typeof schema.properties }).properties;
+        if (nested) visit(nested, `${prefix}${name}.`);
+        else flat[`${prefix}${name}`] = setting;
+      }
+    };
+    visit(schema.properties, '');
     expect(settings.map((s) => s.name)).toEqual(Object.keys(flat));
     expect(settings.map((s) => s.name)).toContain('ssh_tunnel.private_key');
     for (const setting of settings) {
