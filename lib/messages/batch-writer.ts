@@ -209,14 +209,19 @@ export class BatchWriter implements MessageWriter {
     return pending;
   }
 
-  /** A file is full: it is announced; with a STATE waiting, every open file is, then the STATE. */
+  /**
+   * A file is full: it is announced; with a STATE waiting, every open file is, then the STATE.
+   * The lines go out now (the output writer would hold them until its buffer fills), so the
+   * reader can load each file as soon as it is complete.
+   */
   private async fileFull(stream: string): Promise<void> {
     if (this.heldState === undefined) {
       await this.announce(stream);
-      return;
+    } else {
+      await this.closeAll();
+      await this.writeHeldState();
     }
-    await this.closeAll();
-    await this.writeHeldState();
+    await this.out.flush();
   }
 
   private holdState(line: string): Pending {
