@@ -34,7 +34,10 @@ export interface BatchOptions {
   batchSize: number;
   /** Part of every file name of the run (default: a random UUID), so runs never collide. */
   runId?: string;
-  /** zlib level 0-9 of gzip files (default: zlib's). */
+  /**
+   * zlib level 0-9 of gzip files. Default 1: about 2.5 times as fast as zlib's own default (6)
+   * for files about a fifth larger, so compressing keeps up with reading.
+   */
   gzipLevel?: number;
 }
 
@@ -42,6 +45,7 @@ const MARK = 0x1e;
 const MARK_TEXT = '\u001e';
 const LF = 0x0a;
 const STATE = '{"type":"STATE"';
+const DEFAULT_GZIP_LEVEL = 1;
 
 type Pending = void | Promise<void>;
 
@@ -168,7 +172,7 @@ export class BatchWriter implements MessageWriter {
       const n = (this.fileCount.get(stream) ?? 0) + 1;
       this.fileCount.set(stream, n);
       const name = `${this.options.prefix}${fileSafe(stream)}-${this.runId}-${n}${this.extension}`;
-      file = new BatchFile(join(this.options.directory, name), this.options.compression, this.options.gzipLevel);
+      file = new BatchFile(join(this.options.directory, name), this.options.compression, this.options.gzipLevel ?? DEFAULT_GZIP_LEVEL);
       this.files.set(stream, file);
     }
     return file;
