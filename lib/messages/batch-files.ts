@@ -25,6 +25,8 @@ export class BatchFile {
   records = 0;
   private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
+  /** Chunks the file has finished with. */
+  private readonly spare: Buffer[] = [];
   private readonly sink: Writable;
   private readonly done: Promise<void>;
   private failure: SyncError | undefined;
@@ -103,10 +105,14 @@ export class BatchFile {
 
   /** Hands the filled chunk to the file; false when the file asks to wait for `drain`. */
   private send(): boolean {
-    const data = this.chunk.subarray(0, this.used);
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const whole = this.chunk;
+    const data = whole.subarray(0, this.used);
+    this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
     this.used = 0;
-    return this.sink.write(data);
+    // Once the file (or gzip) has taken the bytes, the chunk is reused.
+    return this.sink.write(data, (error?: Error | null) => {
+      if (!error && this.spare.length < 2) this.spare.push(whole);
+    });
   }
 
   private drained(): Promise<void> {

@@ -14,7 +14,8 @@
  * one) and goes out right after the next BATCH messages — when a file fills (then every open
  * file is closed and announced first), before any other message, and on `flush`. So a STATE
  * never claims a row that is only in an unannounced file; a killed run leaves at most files no
- * BATCH message names. A file is announced only once it is completely written.
+ * BATCH message names. A file is announced only once it is completely written, and the lines
+ * written when a file fills go to the output at once (not when its buffer fills).
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
