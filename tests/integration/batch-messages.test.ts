@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import type postgres from 'postgres';
 import { discover, select, type Catalog } from '../helpers/catalog';
 import { adminSql, testConfig } from '../helpers/db';
-import { killAfterBytes, seededOffset } from '../helpers/kill';
+import { seededOffset } from '../helpers/kill';
 import { expectOk, logicalFixture } from '../helpers/logical';
 import { byType, lastState } from '../helpers/messages';
 import { runTap, type TapRun, type TapRunOptions } from '../helpers/run-tap';
@@ -192,14 +192,27 @@ test('INCREMENTAL: STATE never ahead of the announced rows; the next run sends t
   expect(rows[1]).toEqual({ id: 1001, k: 1001, v: 'v1001' });
 });
 
-test('killed mid-run: its last STATE covers only announced rows, and resuming from it loses none', async () => {
-  const settings: BatchSettings = { compression: 'gzip', batchSize: 2000, prefix: 'kill-' };
+/** An onSpawn hook that sends `signal`, once, when the tap has written `bytes` bytes to stdout. */
+function signalAfterBytes(signal: NodeJS.Signals, bytes: number): TapRunOptions['onSpawn'] {
+  return (child) => {
+    let seen = 0;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (seen < bytes && seen + chunk.length >= bytes) child.kill(signal);
+      seen += chunk.length;
+    });
+  };
+}
+
+test.each(['SIGKILL', 'SIGTERM'] as const)('stopped mid-run by %s: its last STATE covers only announced rows, and resuming from it loses none', async (signal) => {
+  const settings: BatchSettings = { compression: 'gzip', batchSize: 2000, prefix: `${signal}-` };
   const method = { 'replication-method': 'FULL_TABLE' };
-  const first = await run(BIG, method, settings, { state_interval: 700 }, { onSpawn: killAfterBytes(seededOffset('batch kill', 1500, 4000)) });
-  expect(first.signal).toBe('SIGKILL');
+  const first = await run(BIG, method, settings, { state_interval: 700 }, { onSpawn: signalAfterBytes(signal, seededOffset(`batch ${signal}`, 1500, 4000)) });
+  if (signal === 'SIGKILL') expect(first.signal).toBe('SIGKILL');
+  else expect(first.code).toBe(1);
   const pages = await pagesOf('big');
   const announced = checkStatesFollowTheirBatches(first, BIG, fullTableCovered(BIG, pages));
   const state = lastState(first.messages);
+  expect(state?.currently_syncing).toBe(BIG);
   expect(state?.bookmarks[BIG].ctid_page).toBeGreaterThan(0);
   expect(announced.size).toBeLessThan(BIG_ROWS);
 
@@ -207,10 +220,12 @@ test('killed mid-run: its last STATE covers only announced rows, and resuming fr
   expectOk(second);
   const all = checkStatesFollowTheirBatches(second, BIG, fullTableCovered(BIG, pages), announced);
   expect(all.size).toBe(BIG_ROWS);
-  // Files no BATCH message names may be left by the killed run; every announced one is complete.
+  // Every announced file is complete; a killed run may leave one file no BATCH message names,
+  // a stopped one leaves none.
   const named = new Set([...first.messages, ...second.messages].filter((m) => m.type === 'BATCH').map((m) => m.manifest[0].split('/').pop()));
   for (const name of named) expect(existsSync(join(dir, name))).toBe(true);
-  expect(readdirSync(dir).filter((f) => f.startsWith('kill-') && !named.has(f)).length).toBeLessThanOrEqual(1);
+  const orphans = readdirSync(dir).filter((f) => f.startsWith(`${signal}-`) && !named.has(f));
+  expect(orphans.length).toBeLessThanOrEqual(signal === 'SIGKILL' ? 1 : 0);
 });
 
 test('config errors: an unsupported format, compression or root is refused before any output', async () => {
