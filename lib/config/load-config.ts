@@ -83,6 +83,13 @@ function dropUnknownKeys(merged: Record<string, unknown>, schema: ConfigSchema, 
   return warnings;
 }
 
+/** use_secondary: the replica's host (required) and port (default: the primary's). */
+function secondaryConfig(valid: Record<string, unknown>, port: number): TapConfig['secondary'] {
+  if (valid.use_secondary !== true) return undefined;
+  if (valid.secondary_host === undefined) throw new InputError('CONFIG_INVALID', 'config: /use_secondary is true but /secondary_host is not set');
+  return { host: valid.secondary_host as string, port: (valid.secondary_port as number | undefined) ?? port };
+}
+
 /** Inline certificates and keys must be PEM that parses (files are checked when read). */
 function checkInlinePem(valid: Record<string, unknown>): void {
   const problems = PEM_KEYS.flatMap((key) => {
@@ -137,6 +144,8 @@ export function loadConfigWithWarnings(
   for (const key of optional) if (valid[key] !== undefined) Object.assign(config, { [key]: valid[key] });
   const tunnel = sshTunnelConfig(valid.ssh_tunnel);
   if (tunnel) config.ssh_tunnel = tunnel;
+  const secondary = secondaryConfig(valid, port);
+  if (secondary) config.secondary = secondary;
   const filter = splitSchemas(valid.filter_schemas);
   if (filter) config.filter_schemas = filter;
   if (valid.default_replication_method !== undefined) {
