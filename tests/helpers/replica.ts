@@ -19,6 +19,8 @@ import { reachableBindir, run, serverOsUser } from './server-binaries';
 export interface Replica {
   host: string;
   port: number;
+  /** Its physical slot on the primary (dropped by stop()). */
+  slot: string;
   /** An admin connection to `database` (the test database by default) on the standby. */
   connect(database?: string): postgres.Sql;
   /** Waits until the standby has replayed everything the primary has written so far. */
@@ -76,6 +78,17 @@ async function lsnReached(standby: postgres.Sql, lsn: string): Promise<boolean> 
   return row.reached === true;
 }
 
+/** Drops the standby's slot once its WAL sender has gone (it lingers a moment after the standby stops). */
+async function dropSlot(admin: postgres.Sql, slot: string): Promise<void> {
+  for (let i = 0; i < 50; i += 1) {
+    const [row] = await admin`SELECT active FROM pg_replication_slots WHERE slot_name = ${slot}`;
+    if (!row) return;
+    if (!row.active) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await admin`SELECT pg_drop_replication_slot(${slot})`;
+}
+
 /**
  * Starts a hot standby of the harness cluster; `settings` are extra postgresql.conf lines for it
  * (e.g. `max_standby_streaming_delay = 0`).
@@ -91,13 +104,22 @@ export async function startReplica(settings: string[] = []): Promise<Replica> {
   const logFile = join(root, 'server.log');
   const port = await freePort();
   let started = false;
-  const stop = async (): Promise<void> => {
+  // A test process that ends without stop() (a crash, a timeout) still stops its standby.
+  const halt = (): void => {
     try {
       if (started) run(join(bindir, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], asUser);
     } finally {
       started = false;
       rmSync(root, { recursive: true, force: true });
-      await admin`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${slot}`.catch(() => undefined);
+    }
+  };
+  process.once('exit', halt);
+  const stop = async (): Promise<void> => {
+    process.off('exit', halt);
+    try {
+      halt();
+    } finally {
+      await dropSlot(admin, slot).catch(() => undefined);
       await admin.end();
     }
   };
@@ -140,6 +162,7 @@ export async function startReplica(settings: string[] = []): Promise<Replica> {
   const replica: Replica = {
     host: '127.0.0.1',
     port,
+    slot,
     connect: (database = testDb().dbname) => connectTo({ ...source, host: '127.0.0.1', port }, database),
     async catchUp(timeoutMs = 30_000) {
       const [{ lsn }] = await admin`SELECT pg_current_wal_insert_lsn()::text AS lsn`;

@@ -38,6 +38,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await replica?.stop();
+  // The standby's slot would hold the primary's WAL for the rest of the run.
+  if (replica) expect(await fixture.sql`SELECT 1 FROM pg_replication_slots WHERE slot_name = ${replica.slot}`).toHaveLength(0);
   await fixture?.drop();
 });
 
