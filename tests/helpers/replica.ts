@@ -107,7 +107,7 @@ export async function startReplica(settings: string[] = []): Promise<Replica> {
   // A test process that ends without stop() (a crash, a timeout) still stops its standby.
   const halt = (): void => {
     try {
-      if (started) run(join(bindir, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], asUser);
+      if (started) run(join(bindir, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], asUser);
     } finally {
       started = false;
       rmSync(root, { recursive: true, force: true });
@@ -165,7 +165,13 @@ export async function startReplica(settings: string[] = []): Promise<Replica> {
     slot,
     connect: (database = testDb().dbname) => connectTo({ ...source, host: '127.0.0.1', port }, database),
     async catchUp(timeoutMs = 30_000) {
-      const [{ lsn }] = await admin`SELECT pg_current_wal_insert_lsn()::text AS lsn`;
+      // The harness commits asynchronously and an idle WAL writer flushes late: one synchronous
+      // commit flushes the WAL written so far, which is all the standby can receive.
+      await admin.begin(async (tx) => {
+        await tx`SET LOCAL synchronous_commit = on`;
+        await tx`SELECT txid_current()`;
+      });
+      const [{ lsn }] = await admin`SELECT pg_current_wal_flush_lsn()::text AS lsn`;
       const standby = replica.connect('postgres');
       try {
         const deadline = Date.now() + timeoutMs;
