@@ -11,7 +11,10 @@ import type { MessageWriter } from './messages/writer';
 
 export interface RunContext {
   config: TapConfig;
+  /** Reads: discovery, FULL_TABLE, INCREMENTAL (the replica with use_secondary). */
   sql: TapSql;
+  /** With use_secondary, the primary: slot, publication, WAL position, LOG_BASED snapshot and stream. */
+  primary?: TapSql;
   writer: MessageWriter;
   log: Logger;
   /** Aborted on SIGTERM/SIGINT: strategies stop reading, write a resumable STATE and return. */

@@ -7,7 +7,7 @@
 import { loadConfigWithWarnings } from '../config/load-config';
 import { collectSecretValues, createRedactor, secretKeys, type Redactor } from '../config/redact';
 import { flatSettings, loadConfigSchema, type ConfigSchema } from '../config/schema';
-import { connect, type TapSql } from '../db/connect';
+import { connect, readingConfig, type TapSql } from '../db/connect';
 import { connectionFailure } from '../db/connection-error';
 import { checkSupported, serverInfo } from '../db/server-info';
 import { openSshTunnel, type SshTunnel } from '../db/ssh-tunnel';
@@ -72,6 +72,7 @@ export async function main(argv: string[]): Promise<void> {
   const schema = loadConfigSchema();
   const outcome: Outcome = { redactor: redactorFor(schema, []), debug: false };
   let sql: TapSql | undefined;
+  let primary: TapSql | undefined;
   let tunnel: SshTunnel | undefined;
   // An EPIPE on stdout is reported through the failed write; without a listener it would crash.
   process.stdout.on('error', () => undefined);
@@ -96,18 +97,21 @@ export async function main(argv: string[]): Promise<void> {
     // Checked before connecting; with --select and no --catalog only the state can be checked yet.
     const sync = args.mode === 'sync' ? parseSyncInput(catalog ?? { streams: [] }, state, config.dbname) : undefined;
     if (config.ssh_tunnel) tunnel = await openSshTunnel(config, log);
-    sql = connect(config, { log, max: args.mode === 'sync' ? 4 : 1, tunnel });
+    // use_secondary: reads go to the replica, LOG_BASED to the primary (connected when used).
+    sql = connect(readingConfig(config), { log, max: args.mode === 'sync' ? 4 : 1, tunnel });
+    if (config.secondary) primary = connect(config, { log, max: args.mode === 'sync' ? 4 : 1, tunnel });
     const server = await serverInfo(sql).catch((error: unknown) => {
-      throw connectionFailure(error, config);
+      throw connectionFailure(error, readingConfig(config));
     });
     log.debug('connected', { server_version: server.version });
     checkSupported(server);
     const stderr = (line: string): void => void process.stderr.write(outcome.redactor.text(line) + '\n');
-    await runMode(args, { sql, config, log, server, stderr, live, tunnel }, catalog, state, sync);
+    await runMode(args, { sql, primary, config, log, server, stderr, live, tunnel }, catalog, state, sync);
   } catch (error) {
     report(error, outcome);
   } finally {
     if (sql) await sql.end({ timeout: 1 }).catch(() => undefined);
+    if (primary) await primary.end({ timeout: 1 }).catch(() => undefined);
     if (tunnel) await tunnel.close();
   }
 }

@@ -6,7 +6,7 @@ import type { TapConfig } from '../config/types';
 import type { RunContext } from '../context';
 import { AbortedError, isPipeClosed } from '../errors';
 import type { Logger } from '../log/logger';
-import type { TapSql } from '../db/connect';
+import { readingConfig, type TapSql } from '../db/connect';
 import type { SshTunnel } from '../db/ssh-tunnel';
 import type { ServerInfo } from '../db/server-info';
 import { SyncMetrics } from '../log/metrics';
@@ -15,7 +15,10 @@ import type { SyncInput } from '../sync/run-sync';
 import { abortOnSignals } from './signals';
 
 export interface ModeInput {
+  /** Reads (discovery, FULL_TABLE, INCREMENTAL): the replica with use_secondary. */
   sql: TapSql;
+  /** With use_secondary, the primary: everything LOG_BASED runs there. */
+  primary?: TapSql;
   config: TapConfig;
   log: Logger;
   server: ServerInfo;
@@ -34,16 +37,16 @@ export function writeStdout(text: string): Promise<void> {
 }
 
 /** --test: the answer goes to stderr; stdout is for protocol messages only. */
-export async function runTest({ sql, config, server, stderr, tunnel }: ModeInput): Promise<void> {
+export async function runTest({ sql, primary, config, server, stderr, tunnel }: ModeInput): Promise<void> {
   const { introspect } = await import('../discovery/introspect');
   const { inspectLogicalSetup, logicalReport } = await import('../sync/logical/slot-check');
   const relations = await introspect(sql, config);
   stderr(
-    `tap-postgres-ts: connection OK: PostgreSQL ${server.version} at ${config.host}:${config.port}, ` +
+    `tap-postgres-ts: connection OK: PostgreSQL ${server.version} at ${readingConfig(config).host}:${readingConfig(config).port}, ` +
       `database ${config.dbname}, user ${config.user}${tunnel ? `, through SSH bastion ${tunnel.bastion}` : ''}; ${relations.length} readable relations`,
   );
   // LOG_BASED is optional: its set-up is reported, not required, here.
-  for (const line of logicalReport(await inspectLogicalSetup(sql, config), config)) stderr(`tap-postgres-ts: ${line}`);
+  for (const line of logicalReport(await inspectLogicalSetup(primary ?? sql, config), config)) stderr(`tap-postgres-ts: ${line}`);
 }
 
 export async function runDiscover({ sql, config, log }: ModeInput): Promise<void> {
@@ -69,6 +72,7 @@ export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<vo
   const ctx: RunContext = {
     config: input.config,
     sql: input.sql,
+    primary: input.primary,
     writer,
     log: input.log,
     signal: controller.signal,
@@ -77,7 +81,8 @@ export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<vo
     tunnel: input.tunnel,
   };
   try {
-    await runSync(ctx, sync, (schemas) => introspect(input.sql, { filter_schemas: [...schemas] }));
+    const lookupOn = (sql: TapSql) => (schemas: readonly string[]) => introspect(sql, { filter_schemas: [...schemas] });
+    await runSync(ctx, sync, lookupOn(input.sql), input.primary && lookupOn(input.primary));
   } catch (error) {
     if (!isPipeClosed(error)) await writer.flush().catch(() => undefined);
     throw error;

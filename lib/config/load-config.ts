@@ -84,6 +84,13 @@ function dropUnknownKeys(merged: Record<string, unknown>, schema: ConfigSchema, 
   return warnings;
 }
 
+/** use_secondary: the replica's host (required) and port (default: the primary's). */
+function secondaryConfig(valid: Record<string, unknown>, port: number): TapConfig['secondary'] {
+  if (valid.use_secondary !== true) return undefined;
+  if (valid.secondary_host === undefined) throw new InputError('CONFIG_INVALID', 'config: /use_secondary is true but /secondary_host is not set');
+  return { host: valid.secondary_host as string, port: (valid.secondary_port as number | undefined) ?? port };
+}
+
 /** Inline certificates and keys must be PEM that parses (files are checked when read). */
 function checkInlinePem(valid: Record<string, unknown>): void {
   const problems = PEM_KEYS.flatMap((key) => {
@@ -140,6 +147,8 @@ export function loadConfigWithWarnings(
   if (tunnel) config.ssh_tunnel = tunnel;
   const batch = batchConfig(valid.batch_config);
   if (batch) config.batch_config = batch;
+  const secondary = secondaryConfig(valid, port);
+  if (secondary) config.secondary = secondary;
   const filter = splitSchemas(valid.filter_schemas);
   if (filter) config.filter_schemas = filter;
   if (valid.default_replication_method !== undefined) {

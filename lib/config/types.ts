@@ -45,6 +45,8 @@ export interface TapConfig {
   connect_timeout: number;
   /** Set only when the tunnel is enabled. */
   ssh_tunnel?: SshTunnelConfig;
+  /** Set only when use_secondary is true: discovery, FULL_TABLE and INCREMENTAL read there. */
+  secondary?: { host: string; port: number };
   default_replication_method?: ReplicationMethod;
   /** json/jsonb as parsed JSON values instead of JSON text strings. */
   json_as_object: boolean;

@@ -93,6 +93,11 @@ export function connectionOptions(config: TapConfig, options: ConnectOptions = {
 /** The tap's connection type (the same as RunContext's): parameters of any JS type. */
 export type TapSql = postgres.Sql<Record<string, unknown>>;
 
+/** The config that reads: the replica's host and port with use_secondary, else `config` itself. */
+export function readingConfig(config: TapConfig): TapConfig {
+  return config.secondary ? { ...config, host: config.secondary.host, port: config.secondary.port } : config;
+}
+
 /** A lazy pool: nothing connects until the first query. */
 export function connect(config: TapConfig, options: ConnectOptions = {}): TapSql {
   return postgres(connectionOptions(config, options)) as unknown as TapSql;

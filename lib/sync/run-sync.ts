@@ -116,8 +116,12 @@ export interface SyncInput {
   state: TapState;
 }
 
-/** `lookup` is the discovery query: the plan checks the catalog against the live relations it reads. */
-export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lookup: RelationLookup): Promise<void> {
+/**
+ * `lookup` is the discovery query: the plan checks the catalog against the live relations it reads.
+ * With use_secondary (`ctx.primary`), everything LOG_BASED runs on the primary, `primaryLookup` too.
+ */
+export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lookup: RelationLookup, primaryLookup = lookup): Promise<void> {
+  const logicalCtx: RunContext = ctx.primary ? { ...ctx, sql: ctx.primary } : ctx;
   const selected = selectedStreams(catalog);
   const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
   const relations = selected.length > 0 ? await lookup(schemas) : [];
@@ -128,7 +132,7 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
   const failures = new Failures(ctx);
   for (const gone of unavailable) failures.add(gone.tapStreamId, new SyncError('STREAM_UNAVAILABLE', gone.message));
   const logicalPlans = plans.filter((p) => p.method === 'LOG_BASED');
-  const slotConfirmed = await checkLogical(ctx, logicalPlans);
+  const slotConfirmed = await checkLogical(logicalCtx, logicalPlans);
 
   const emitter = new StateEmitter(state, ctx.writer);
   const confirmable: bigint[] = [];
@@ -158,7 +162,7 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
     });
     ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
-      await strategies[index](ctx, plan, emitter, reset ? {} : bookmark);
+      await strategies[index](plan.method === 'LOG_BASED' ? logicalCtx : ctx, plan, emitter, reset ? {} : bookmark);
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');
       if (stopsTheRun(ctx, error)) throw streamFailure(`stream ${plan.tapStreamId}`, error);
@@ -179,7 +183,7 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
   if (streaming.length > 0) {
     await stopIfAborted(ctx, emitter);
     try {
-      await syncLogical(ctx, streaming, emitter, minLsn(confirmable) ?? 0n, schemaSent, lookup);
+      await syncLogical(logicalCtx, streaming, emitter, minLsn(confirmable) ?? 0n, schemaSent, primaryLookup);
     } catch (error) {
       if (stopsTheRun(ctx, error) || failures.names.length === 0) throw streamFailure('LOG_BASED streaming', error);
       failures.add('LOG_BASED streaming', error);

@@ -3,9 +3,22 @@ import type { PendingQuery, Row } from 'postgres';
 import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';
 import { isPipeClosed } from '../errors';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
+/**
+ * The COPY's stream, heard from the moment postgres.js makes it. An error the server sends with
+ * the first rows (a recovery conflict, a failing expression in a view) reaches postgres.js in the
+ * same chunk as the COPY's start, and it fails the stream before `readable()` resolves here: an
+ * 'error' event nobody listens to would end the process. The error stays in `stream.errored`,
+ * where copyBatches finds it.
+ */
 export async function readCopy(query: PendingQuery<Row[]>): Promise<Readable> {
+  const pending = query as unknown as { resolve: (value: unknown) => void };
+  const resolve = pending.resolve;
+  pending.resolve = (value) => {
+    if (value instanceof Readable) value.on('error', () => undefined);
+    resolve(value);
+  };
   return (await query.readable()) as Readable;
 }
 
@@ -103,6 +116,8 @@ export async function* copyBatches(stream: Readable, batchBytes = 256 * 1024): A
   };
   stream.on('error', onError);
   stream.once('end', onEnd);
+  // Failed before anyone read it (see readCopy): its 'error' has gone by.
+  if (stream.errored) failure = stream.errored;
   const early = stream.read() as Buffer | null;
   (stream as unknown as { push: Push }).push = push;
   try {

@@ -34,7 +34,7 @@ export function serverBindir(kind: ServerKind = serverKind()): string {
   return kind === 'local' ? localBindir() : embeddedBindir();
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -20,6 +20,8 @@ export interface LogicalSetup {
   /** server_version_num: publish_via_partition_root exists from PostgreSQL 13 (130000). */
   versionNum: number;
   walLevel: string;
+  /** pg_is_in_recovery(): the server is a hot standby. */
+  inRecovery?: boolean;
   canReplicate: boolean;
   user: string;
   slot?: SlotInfo;
@@ -38,7 +40,7 @@ export interface LogicalTable {
 export async function inspectLogicalSetup(sql: TapSql, config: TapConfig): Promise<LogicalSetup> {
   const [base] = await sql`
     SELECT current_setting('wal_level') AS wal_level, current_user AS "user",
-           current_setting('server_version_num')::int AS version_num,
+           current_setting('server_version_num')::int AS version_num, pg_is_in_recovery() AS in_recovery,
            (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS can_replicate`;
   const [slot] = await sql`
     SELECT plugin, database, active, confirmed_flush_lsn::text AS confirmed_flush_lsn
@@ -47,7 +49,7 @@ export async function inspectLogicalSetup(sql: TapSql, config: TapConfig): Promi
   const [pub] = await sql`
     SELECT p.puballtables AS all_tables, coalesce((to_jsonb(p) ->> 'pubviaroot')::boolean, false) AS via_root
     FROM pg_publication p WHERE p.pubname = ${config.publication_name}`;
-  const setup: LogicalSetup = { versionNum: Number(base.version_num), walLevel: String(base.wal_level), canReplicate: base.can_replicate === true, user: String(base.user) };
+  const setup: LogicalSetup = { versionNum: Number(base.version_num), walLevel: String(base.wal_level), canReplicate: base.can_replicate === true, user: String(base.user), inRecovery: base.in_recovery === true };
   if (slot) {
     setup.slot = {
       plugin: (slot.plugin as string | null) ?? null,
@@ -71,8 +73,20 @@ export async function inspectLogicalSetup(sql: TapSql, config: TapConfig): Promi
 /** publish_via_partition_root (a partitioned table's changes under its own name): PostgreSQL 13. */
 const VIA_ROOT_VERSION_NUM = 130000;
 
+/** Logical decoding on a standby: PostgreSQL 16 (160000). */
+const STANDBY_DECODING_VERSION_NUM = 160000;
+
+/** LOG_BASED on a hot standby: refused; the slot, publication and snapshot position live on the primary. */
+function standbyProblem(setup: LogicalSetup): string {
+  const why = setup.versionNum < STANDBY_DECODING_VERSION_NUM
+    ? 'logical decoding on a standby needs PostgreSQL 16'
+    : 'the tap reads LOG_BASED changes from the primary only';
+  return `the server is a hot standby (in recovery) and ${why}: point host at the primary (with use_secondary and secondary_host, FULL_TABLE and INCREMENTAL still read from the standby)`;
+}
+
 /** Every problem with the set-up, each with the fix. Pure. */
 export function setupProblems(setup: LogicalSetup, config: TapConfig, tables: readonly LogicalTable[]): string[] {
+  if (setup.inRecovery) return [standbyProblem(setup)];
   const problems: string[] = [];
   const slot = config.replication_slot_name;
   const pub = config.publication_name;
