@@ -58,12 +58,14 @@ function syncMetrics(input: ModeInput): SyncMetrics {
 }
 
 export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<void> {
-  const [{ runSync }, { createStreamWriter }, { introspect }] = await Promise.all([
+  const [{ runSync }, { createStreamWriter }, { introspect }, { withoutActivateVersion }] = await Promise.all([
     import('../sync/run-sync'),
     import('../messages/writer'),
     import('../discovery/introspect'),
+    import('../messages/without-activate-version'),
   ]);
-  const writer = createStreamWriter(process.stdout);
+  const stdout = createStreamWriter(process.stdout);
+  const writer = input.config.emit_activate_version_messages === false ? withoutActivateVersion(stdout) : stdout;
   const controller = new AbortController();
   const removeHandlers = abortOnSignals(controller, input.log);
   const ctx: RunContext = {
