@@ -9,6 +9,8 @@
  *   possible and ignoring it would change the data.
  * The Python taps' string booleans ("true") count as booleans here.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { InputError } from '../errors';
 import { connectionUrlKeys } from './connection-url';
 import type { ValueSources } from './validate';
@@ -51,6 +53,11 @@ function assign(raw: Raw, out: VariantOutcome, from: string, target: string, val
   out.sources[target] = from;
 }
 
+/** A file path as the Python taps' defaults write it (`~/.postgresql/...`), with the home folder. */
+function homePath(value: unknown): unknown {
+  return typeof value === 'string' && value.startsWith('~/') ? join(homedir(), value.slice(2)) : value;
+}
+
 /** Plain renames: the variant key means exactly what this tap's key means. */
 const ALIASES: ReadonlyArray<[string, string]> = [
   ['max_run_seconds', 'logical_max_run_seconds'],
@@ -77,15 +84,15 @@ function meltanoSsl(raw: Raw, out: VariantOutcome): void {
     assign(raw, out, 'ssl_mode', 'sslmode', mode);
     // As MeltanoLabs: the CA is used to verify the server, in the verifying modes.
     if (values.ssl_certificate_authority !== undefined && (mode === 'verify-ca' || mode === 'verify-full')) {
-      assign(raw, out, 'ssl_certificate_authority', 'sslrootcert', values.ssl_certificate_authority);
+      assign(raw, out, 'ssl_certificate_authority', 'sslrootcert', homePath(values.ssl_certificate_authority));
     }
   }
   if (values.ssl_client_certificate_enable !== undefined && flag('ssl_client_certificate_enable', values.ssl_client_certificate_enable)) {
     if (values.ssl_client_certificate === undefined || values.ssl_client_private_key === undefined) {
       refuse('ssl_client_certificate_enable', 'needs ssl_client_certificate and ssl_client_private_key (a file path or inline PEM each)');
     }
-    assign(raw, out, 'ssl_client_certificate', 'sslcert', values.ssl_client_certificate);
-    assign(raw, out, 'ssl_client_private_key', 'sslkey', values.ssl_client_private_key);
+    assign(raw, out, 'ssl_client_certificate', 'sslcert', homePath(values.ssl_client_certificate));
+    assign(raw, out, 'ssl_client_private_key', 'sslkey', homePath(values.ssl_client_private_key));
   }
 }
 
@@ -107,7 +114,7 @@ function singerSsh(raw: Raw, out: VariantOutcome): void {
       out.notes.push(`config: ${from} ignored: ssh_tunnel.${inner} is set`);
       continue;
     }
-    tunnel[inner] = from === 'use_ssh_tunnel' ? flag(from, value) : value;
+    tunnel[inner] = from === 'use_ssh_tunnel' ? flag(from, value) : homePath(value);
     out.sources[`ssh_tunnel.${inner}`] = from;
   }
   raw.ssh_tunnel = tunnel;
