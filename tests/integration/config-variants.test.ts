@@ -1,0 +1,156 @@
+/**
+ * The documented example configs of singer-io, pipelinewise and MeltanoLabs tap-postgres
+ * (tests/fixtures/variants/), pointed at the test database, sync with the effect each key has in
+ * its own tap: default method and key, stream names, TLS, limits with a bookmark that continues,
+ * row filters, no ACTIVATE_VERSION; a connection URL with libpq parameters; refused keys exit 2.
+ * Only the connection keys are replaced (the fixtures name hosts that do not exist) and the
+ * singer-io SSH keys left out (no bastion at jumpserver.mydomain.com).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type postgres from 'postgres';
+import { discover, select, type Catalog } from '../helpers/catalog';
+import { adminSql, testConfig, testDb } from '../helpers/db';
+import { byType, expectValidSingerLines, lastState } from '../helpers/messages';
+import { runTap, type TapRun } from '../helpers/run-tap';
+
+const SCHEMA = 'variants';
+const ORDERS = `${SCHEMA}-orders`;
+const ROWS = 10;
+const PASSWORD = 'S3cret-pw!"quote#42';
+let sql: postgres.Sql;
+let catalog: Catalog;
+
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'variants', `${name}.json`), 'utf8')) as Record<string, unknown>;
+
+/** A variant's example config on the test database: its connection keys replaced. */
+function onTestDb(name: string, drop: string[] = []): Record<string, unknown> {
+  const config = { ...fixture(name) };
+  for (const key of ['host', 'port', 'user', 'password', 'dbname', 'database', 'sslmode', ...drop]) delete config[key];
+  const db = testConfig();
+  delete db.sslmode;
+  return { ...config, ...db };
+}
+
+const records = (run: TapRun) => byType(run.messages, 'RECORD').map((m) => m.record);
+
+beforeAll(async () => {
+  sql = adminSql();
+  await sql.unsafe(`
+    DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE;
+    CREATE SCHEMA ${SCHEMA};
+    CREATE TABLE ${SCHEMA}.orders (id int PRIMARY KEY, status text, amount numeric, updated_at timestamptz NOT NULL);
+    INSERT INTO ${SCHEMA}.orders SELECT g, CASE WHEN g % 2 = 0 THEN 'paid' ELSE 'open' END, g - 3, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 hour'
+      FROM generate_series(1, ${ROWS}) g;
+    CREATE VIEW ${SCHEMA}.session AS
+      SELECT current_setting('application_name') AS app, current_setting('search_path') AS search_path, s.ssl, current_user::text AS who
+      FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid();
+    GRANT USAGE ON SCHEMA ${SCHEMA} TO tap_password_user;
+    GRANT SELECT ON ALL TABLES IN SCHEMA ${SCHEMA} TO tap_password_user;
+  `);
+  catalog = await discover(testConfig({ filter_schemas: [SCHEMA] }));
+});
+
+afterAll(async () => {
+  await sql.end();
+});
+
+test('singer-io: default method and key make the stream INCREMENTAL on updated_at; stream named <schema>_<table>; ssl "true" is TLS', async () => {
+  const config = onTestDb('singer-io', ['use_ssh_tunnel', 'ssh_jump_server', 'ssh_jump_server_port', 'ssh_private_key_path', 'ssh_username']);
+  const run = await runTap([], { config: { ...config, filter_schemas: [SCHEMA] }, catalog: select(catalog, { [ORDERS]: {}, [`${SCHEMA}-session`]: {} }) });
+  expect(run.code).toBe(0);
+  expectValidSingerLines(run.stdout);
+  expect(new Set(byType(run.messages, 'RECORD').map((m) => m.stream))).toEqual(new Set(['variants_orders', 'variants_session']));
+  expect(byType(run.messages, 'RECORD').find((m) => m.stream === 'variants_session')?.record.ssl).toBe(true);
+  expect(lastState(run.messages)?.bookmarks[ORDERS]).toMatchObject({
+    last_replication_method: 'INCREMENTAL',
+    replication_key: 'updated_at',
+    replication_key_value: '2024-01-01T10:00:00.000000+00:00',
+  });
+  expect(run.stderr).toMatch(/WARN config: itersize has no effect/);
+});
+
+test('pipelinewise: limit stops each INCREMENTAL run at N rows; the bookmark continues from the last key sent', async () => {
+  const config = { ...onTestDb('pipelinewise'), filter_schemas: SCHEMA, limit: 4 };
+  const incremental = select(catalog, { [ORDERS]: { 'replication-key': 'updated_at' } });
+  const seen: number[] = [];
+  let state: unknown;
+  for (const expected of [[1, 2, 3, 4], [4, 5, 6, 7], [7, 8, 9, 10], [10]]) {
+    const run = await runTap([], { config, catalog: incremental, state });
+    expect(run.code).toBe(0);
+    const ids = records(run).map((r) => r.id);
+    expect(ids).toEqual(expected);
+    seen.push(...ids);
+    state = lastState(run.messages);
+    const last = expected[expected.length - 1];
+    expect((state as any).bookmarks[ORDERS].replication_key_value).toBe(`2024-01-01T${String(last).padStart(2, '0')}:00:00.000000+00:00`);
+  }
+  expect([...new Set(seen)]).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+});
+
+test('MeltanoLabs: custom_where_clauses and max_record_count bound FULL_TABLE; no ACTIVATE_VERSION; verify-full TLS with the CA', async () => {
+  const db = testDb();
+  const config = {
+    ...onTestDb('meltanolabs', ['ssl_client_certificate_enable', 'ssl_client_certificate', 'ssl_client_private_key']),
+    host: 'localhost',
+    filter_schemas: [SCHEMA],
+    ssl_certificate_authority: db.certFile,
+    max_record_count: 3,
+    stream_options: { [ORDERS]: { custom_where_clauses: ["status = 'paid'", 'amount > 0'] } },
+  };
+  const run = await runTap([], { config, catalog: select(catalog, { [ORDERS]: {}, [`${SCHEMA}-session`]: {} }) });
+  expect(run.code).toBe(0);
+  expectValidSingerLines(run.stdout);
+  const orders = byType(run.messages, 'RECORD').filter((m) => m.stream === ORDERS).map((m) => m.record);
+  expect(orders).toHaveLength(3);
+  for (const row of orders) expect(row.status === 'paid' && row.amount > 0).toBe(true);
+  expect(byType(run.messages, 'RECORD').find((m) => m.stream === `${SCHEMA}-session`)?.record.ssl).toBe(true);
+  expect(byType(run.messages, 'ACTIVATE_VERSION')).toEqual([]);
+
+  // Without the limit: exactly the rows the clauses select, from the plain scan.
+  const all = await runTap([], { config: { ...config, max_record_count: undefined }, catalog: select(catalog, { [ORDERS]: {} }) });
+  expect(records(all).map((r) => r.id).sort((a, b) => a - b)).toEqual([4, 6, 8, 10]);
+});
+
+test('custom_where_clauses: a LOG_BASED stream is refused; an SQL error names the stream', async () => {
+  const config = testConfig({ filter_schemas: [SCHEMA], stream_options: { [ORDERS]: { custom_where_clauses: ['no_such_column > 1'] } } });
+  const logical = await runTap([], { config, catalog: select(catalog, { [ORDERS]: { 'replication-method': 'LOG_BASED' } }) });
+  expect(logical.code).toBe(2);
+  expect(logical.stdout).toBe('');
+  expect(logical.stderr).toMatch(/catalog stream variants-orders: stream_options custom_where_clauses cannot filter a LOG_BASED stream's changes/);
+  const bad = await runTap([], { config, catalog: select(catalog, { [ORDERS]: {} }) });
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toMatch(/variants-orders failed: 42703: column "no_such_column" does not exist/);
+});
+
+test('sqlalchemy_url: user, percent-encoded password, database and libpq parameters; the password never printed', async () => {
+  const db = testDb();
+  const url = (password: string) =>
+    `postgresql+psycopg2://tap_password_user:${encodeURIComponent(password)}@${db.host}:${db.port}/${db.dbname}` +
+    `?sslmode=require&application_name=etl_url&options=${encodeURIComponent('-c search_path=variants,public')}&connect_timeout=5`;
+  const config = { sqlalchemy_url: url(PASSWORD), filter_schemas: [SCHEMA], log_level: 'debug' };
+  const run = await runTap([], { config, catalog: select(catalog, { [`${SCHEMA}-session`]: {} }) });
+  expect(run.code).toBe(0);
+  expect(records(run)).toEqual([{ app: 'etl_url', search_path: 'variants,public', ssl: true, who: 'tap_password_user' }]);
+  expect(run.stderr).not.toContain('S3cret');
+  expect(run.stderr).toContain('[REDACTED]');
+
+  const wrong = await runTap(['--test'], { config: { url: url('Wr0ng-pw#secret') } });
+  expect(wrong.code).not.toBe(0);
+  expect(wrong.stderr).toMatch(/tap_password_user/);
+  expect(wrong.stderr).not.toMatch(/Wr0ng/);
+
+  const unknown = await runTap(['--test'], { config: { url: `${url(PASSWORD)}&keepalives=1` } });
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+  expect(unknown.stderr).toMatch(/\/url has connection parameter\(s\) this tap does not know: keepalives/);
+  expect(unknown.stderr).not.toContain('S3cret');
+});
+
+test('refused keys: exit 2, one line naming the key and what to do, nothing on stdout', async () => {
+  const run = await runTap([], { config: testConfig({ dates_as_string: 'true' }), catalog: select(catalog, { [ORDERS]: {} }) });
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/config: dates_as_string is not supported: .*remove the key$/)]);
+});
