@@ -46,6 +46,8 @@ beforeAll(async () => {
     CREATE VIEW ${SCHEMA}.session AS
       SELECT current_setting('application_name') AS app, current_setting('search_path') AS search_path, s.ssl, current_user::text AS who
       FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid();
+    CREATE TABLE ${SCHEMA}.same_key (id int PRIMARY KEY, batch int NOT NULL);
+    INSERT INTO ${SCHEMA}.same_key SELECT g, 1 FROM generate_series(1, 5) g;
     GRANT USAGE ON SCHEMA ${SCHEMA} TO tap_password_user;
     GRANT SELECT ON ALL TABLES IN SCHEMA ${SCHEMA} TO tap_password_user;
   `);
@@ -87,6 +89,17 @@ test('pipelinewise: limit stops each INCREMENTAL run at N rows; the bookmark con
     expect((state as any).bookmarks[ORDERS].replication_key_value).toBe(`2024-01-01T${String(last).padStart(2, '0')}:00:00.000000+00:00`);
   }
   expect([...new Set(seen)]).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+});
+
+test('limit: a run whose rows all hold the bookmark value says the stream cannot move past them', async () => {
+  const config = testConfig({ filter_schemas: [SCHEMA], limit: 3 });
+  const incremental = select(catalog, { [`${SCHEMA}-same_key`]: { 'replication-method': 'INCREMENTAL', 'replication-key': 'batch' } });
+  const first = await runTap([], { config, catalog: incremental });
+  expect(records(first)).toHaveLength(3);
+  expect(first.stderr).not.toMatch(/cannot move past/);
+  const again = await runTap([], { config, catalog: incremental, state: lastState(first.messages) });
+  expect(records(again)).toHaveLength(3);
+  expect(again.stderr).toMatch(/variants-same_key: the 3 rows of this run \(the limit\) all have batch = 1; raise limit or max_record_count/);
 });
 
 test('MeltanoLabs: custom_where_clauses and max_record_count bound FULL_TABLE; no ACTIVATE_VERSION; verify-full TLS with the CA', async () => {

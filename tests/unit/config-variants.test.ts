@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigWithWarnings } from '../../lib/config/load-config';
+import { collectSecretValues, createRedactor, secretKeys } from '../../lib/config/redact';
 import { clauseProblem } from '../../lib/config/row-filters';
+import { loadConfigSchema } from '../../lib/config/schema';
 import { InputError } from '../../lib/errors';
 
 const fixture = (name: string): Record<string, unknown> =>
@@ -147,4 +149,12 @@ test('custom_where_clauses: one expression each', () => {
     "config: /stream_options/public-t/custom_where_clauses/1 holds ';': each clause must be one SQL expression",
   );
   expect(refusal({ stream_options: { 'public-t': { where: 'x' } } }).message).toMatch(/^config: \/stream_options must be an object/);
+});
+
+test('the password inside a connection URL is a secret of its own, decoded and encoded', () => {
+  const keys = secretKeys(loadConfigSchema());
+  const values = collectSecretValues([fixture('meltanolabs-url')], keys);
+  expect(values).toContain('p@ss');
+  const redactor = createRedactor(keys, values);
+  expect(redactor.text('auth p@ss / p%40ss failed')).toBe('auth [REDACTED] / [REDACTED] failed');
 });
