@@ -147,6 +147,7 @@ export function loadConfigWithWarnings(
     'default_replication_key',
     'include_schemas_in_destination_stream_name',
     'emit_activate_version_messages',
+    'dates_as_string',
   ];
   for (const key of optional) if (valid[key] !== undefined) Object.assign(config, { [key]: valid[key] });
   const tunnel = sshTunnelConfig(valid.ssh_tunnel);

@@ -67,6 +67,8 @@ export interface TapConfig {
   default_replication_key?: string;
   /** Stream names `<schema>_<table>` in the messages. */
   include_schemas_in_destination_stream_name?: boolean;
+  /** date/timestamp/timestamptz columns as the server's text, typed string. */
+  dates_as_string?: boolean;
   /** false: no ACTIVATE_VERSION messages. */
   emit_activate_version_messages?: boolean;
 }

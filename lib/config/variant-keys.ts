@@ -145,13 +145,10 @@ function byValue(raw: Raw, out: VariantOutcome): void {
   if ('auto_bootstrap_log_based' in raw && !flag('auto_bootstrap_log_based', take(raw, 'auto_bootstrap_log_based'))) {
     refuse('auto_bootstrap_log_based', 'false is not supported: a LOG_BASED stream without a bookmark is always snapshotted first; remove the key');
   }
-  if ('dates_as_string' in raw && flag('dates_as_string', take(raw, 'dates_as_string'))) {
-    refuse('dates_as_string', 'is not supported: dates and timestamps are sent as ISO 8601 strings, and BC, year > 9999 and infinity values never fail; remove the key');
-  }
   if ('use_singer_decimal' in raw && flag('use_singer_decimal', take(raw, 'use_singer_decimal'))) {
     refuse('use_singer_decimal', 'is not supported: numeric values are sent as JSON numbers with every digit of the server\'s text; remove the key');
   }
-  for (const key of ['include_schemas_in_destination_stream_name', 'emit_activate_version_messages']) {
+  for (const key of ['include_schemas_in_destination_stream_name', 'emit_activate_version_messages', 'dates_as_string']) {
     if (typeof raw[key] === 'string') raw[key] = flag(key, raw[key]);
   }
 }

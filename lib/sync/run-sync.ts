@@ -9,6 +9,7 @@
  * streams still sync. The run then ends with exit 1 and a summary line listing the failed
  * streams. A signal or a closed output pipe still stops the whole run.
  */
+import { datesAsTextLookup } from '../catalog/dates-as-text';
 import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
 import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
@@ -117,7 +118,8 @@ export interface SyncInput {
 }
 
 /** `lookup` is the discovery query: the plan checks the catalog against the live relations it reads. */
-export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lookup: RelationLookup): Promise<void> {
+export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, liveLookup: RelationLookup): Promise<void> {
+  const lookup = ctx.config.dates_as_string ? datesAsTextLookup(liveLookup) : liveLookup;
   const selected = selectedStreams(catalog);
   const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
   const relations = selected.length > 0 ? await lookup(schemas) : [];

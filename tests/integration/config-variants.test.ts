@@ -48,6 +48,11 @@ beforeAll(async () => {
       FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid();
     CREATE TABLE ${SCHEMA}.same_key (id int PRIMARY KEY, batch int NOT NULL);
     INSERT INTO ${SCHEMA}.same_key SELECT g, 1 FROM generate_series(1, 5) g;
+    CREATE TABLE ${SCHEMA}.dates (id int PRIMARY KEY, d date, ts timestamp, tstz timestamptz NOT NULL, days date[]);
+    INSERT INTO ${SCHEMA}.dates VALUES
+      (1, '4713-01-01 BC', '-infinity', '2024-01-01 10:00:00.5+00', '{2024-01-01,infinity}'),
+      (2, '2024-02-29', '2024-02-29 23:59:59', '2024-01-02 10:00:00+00', NULL),
+      (3, NULL, 'infinity', 'infinity', '{}');
     GRANT USAGE ON SCHEMA ${SCHEMA} TO tap_password_user;
     GRANT SELECT ON ALL TABLES IN SCHEMA ${SCHEMA} TO tap_password_user;
   `);
@@ -100,6 +105,27 @@ test('limit: a run whose rows all hold the bookmark value says the stream cannot
   const again = await runTap([], { config, catalog: incremental, state: lastState(first.messages) });
   expect(records(again)).toHaveLength(3);
   expect(again.stderr).toMatch(/variants-same_key: the 3 rows of this run \(the limit\) all have batch = 1; raise limit or max_record_count/);
+});
+
+test('MeltanoLabs dates_as_string: dates and timestamps typed string and sent as the server text; an INCREMENTAL bookmark on one continues', async () => {
+  const config = testConfig({ filter_schemas: [SCHEMA], dates_as_string: 'true' });
+  const found = await discover(config);
+  const entry = found.streams.find((s) => s.tap_stream_id === `${SCHEMA}-dates`) as Record<string, any>;
+  expect(entry.schema.properties.d).toEqual({ type: ['null', 'string'] });
+  expect(entry.schema.properties.tstz).toEqual({ type: ['string'] });
+  const stream = select(found, { [`${SCHEMA}-dates`]: { 'replication-method': 'INCREMENTAL', 'replication-key': 'tstz' } });
+  const run = await runTap([], { config, catalog: stream });
+  expect(run.code).toBe(0);
+  expect(byType(run.messages, 'SCHEMA')[0].schema.properties.ts).toEqual({ type: ['null', 'string'] });
+  expect(records(run)).toEqual([
+    { id: 1, d: '4713-01-01 BC', ts: '-infinity', tstz: '2024-01-01 10:00:00.5+00', days: ['2024-01-01', 'infinity'] },
+    { id: 2, d: '2024-02-29', ts: '2024-02-29 23:59:59', tstz: '2024-01-02 10:00:00+00', days: null },
+    { id: 3, d: null, ts: 'infinity', tstz: 'infinity', days: [] },
+  ]);
+  expect(lastState(run.messages)?.bookmarks[`${SCHEMA}-dates`].replication_key_value).toBe('infinity');
+  const from = { bookmarks: { [`${SCHEMA}-dates`]: { replication_key: 'tstz', replication_key_value: '2024-01-02 10:00:00+00' } } };
+  const next = await runTap([], { config, catalog: stream, state: from });
+  expect(records(next).map((r) => r.id)).toEqual([2, 3]);
 });
 
 test('MeltanoLabs: custom_where_clauses and max_record_count bound FULL_TABLE; no ACTIVATE_VERSION; verify-full TLS with the CA', async () => {
@@ -162,8 +188,8 @@ test('sqlalchemy_url: user, percent-encoded password, database and libpq paramet
 });
 
 test('refused keys: exit 2, one line naming the key and what to do, nothing on stdout', async () => {
-  const run = await runTap([], { config: testConfig({ dates_as_string: 'true' }), catalog: select(catalog, { [ORDERS]: {} }) });
+  const run = await runTap([], { config: testConfig({ use_singer_decimal: 'true' }), catalog: select(catalog, { [ORDERS]: {} }) });
   expect(run.code).toBe(2);
   expect(run.stdout).toBe('');
-  expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/config: dates_as_string is not supported: .*remove the key$/)]);
+  expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/config: use_singer_decimal is not supported: .*remove the key$/)]);
 });
