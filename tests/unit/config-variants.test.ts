@@ -10,6 +10,7 @@ import { loadConfigWithWarnings } from '../../lib/config/load-config';
 import { collectSecretValues, createRedactor, secretKeys } from '../../lib/config/redact';
 import { clauseProblem } from '../../lib/config/row-filters';
 import { loadConfigSchema } from '../../lib/config/schema';
+import { rowBounds } from '../../lib/catalog/stream-options';
 import { InputError } from '../../lib/errors';
 
 const fixture = (name: string): Record<string, unknown> =>
@@ -158,4 +159,13 @@ test('the password inside a connection URL is a secret of its own, decoded and e
   expect(values).toContain('p@ss');
   const redactor = createRedactor(keys, values);
   expect(redactor.text('auth p@ss / p%40ss failed')).toBe('auth [REDACTED] / [REDACTED] failed');
+});
+
+test('row bounds per method: limit only for INCREMENTAL, the smaller limit wins, LOG_BASED takes neither', () => {
+  const config = loadConfigWithWarnings([{ limit: 50, max_record_count: 20, stream_options: { 'public-t': { custom_where_clauses: 'x > 1' } } }], {}).config;
+  expect(rowBounds('public-t', 'INCREMENTAL', config)).toEqual({ where: ['x > 1'], limit: 20 });
+  expect(rowBounds('public-u', 'FULL_TABLE', { ...config, max_record_count: undefined })).toEqual({});
+  expect(rowBounds('public-u', 'INCREMENTAL', { ...config, max_record_count: undefined })).toEqual({ limit: 50 });
+  expect(rowBounds('public-u', 'LOG_BASED', config)).toEqual({});
+  expect(() => rowBounds('public-t', 'LOG_BASED', config)).toThrow(/cannot filter a LOG_BASED stream's changes/);
 });
