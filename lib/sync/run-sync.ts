@@ -18,6 +18,7 @@ import { schemaMessage } from '../messages/serialize';
 import type { RelationLookup } from '../pg/types';
 import type { Bookmark, TapState } from '../state/types';
 import { startingBookmark } from '../state/transitions';
+import { checkRowFilters } from './check-row-filters';
 import { syncFullTable } from './full-table';
 import { syncIncremental } from './incremental';
 import { StateEmitter } from './state-emitter';
@@ -131,6 +132,7 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, li
   for (const gone of unavailable) failures.add(gone.tapStreamId, new SyncError('STREAM_UNAVAILABLE', gone.message));
   const logicalPlans = plans.filter((p) => p.method === 'LOG_BASED');
   const slotConfirmed = await checkLogical(ctx, logicalPlans);
+  await checkRowFilters(ctx, plans);
 
   const emitter = new StateEmitter(state, ctx.writer);
   const confirmable: bigint[] = [];

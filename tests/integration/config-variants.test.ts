@@ -152,15 +152,19 @@ test('MeltanoLabs: custom_where_clauses and max_record_count bound FULL_TABLE; n
   expect(records(all).map((r) => r.id).sort((a, b) => a - b)).toEqual([4, 6, 8, 10]);
 });
 
-test('custom_where_clauses: a LOG_BASED stream is refused; an SQL error names the stream', async () => {
+test('custom_where_clauses: a LOG_BASED stream is refused; a clause that does not fit its table is exit 2 before any output', async () => {
   const config = testConfig({ filter_schemas: [SCHEMA], stream_options: { [ORDERS]: { custom_where_clauses: ['no_such_column > 1'] } } });
   const logical = await runTap([], { config, catalog: select(catalog, { [ORDERS]: { 'replication-method': 'LOG_BASED' } }) });
   expect(logical.code).toBe(2);
   expect(logical.stdout).toBe('');
   expect(logical.stderr).toMatch(/catalog stream variants-orders: stream_options custom_where_clauses cannot filter a LOG_BASED stream's changes/);
   const bad = await runTap([], { config, catalog: select(catalog, { [ORDERS]: {} }) });
-  expect(bad.code).toBe(1);
-  expect(bad.stderr).toMatch(/variants-orders failed: 42703: column "no_such_column" does not exist/);
+  expect(bad.code).toBe(2);
+  expect(bad.stdout).toBe('');
+  expect(bad.stderr).toMatch(/config: \/stream_options\/variants-orders\/custom_where_clauses do not fit table variants.orders: 42703: column "no_such_column" does not exist/);
+  const unused = await runTap([], { config: { ...config, stream_options: { 'variants-gone': { custom_where_clauses: ['true'] } } }, catalog: select(catalog, { [ORDERS]: {} }) });
+  expect(unused.code).toBe(0);
+  expect(unused.stderr).toMatch(/WARN config: stream_options names stream\(s\) not selected in this run: variants-gone/);
 });
 
 test('sqlalchemy_url: user, percent-encoded password, database and libpq parameters; the password never printed', async () => {
