@@ -58,6 +58,9 @@ function homePath(value: unknown): unknown {
   return typeof value === 'string' && value.startsWith('~/') ? join(homedir(), value.slice(2)) : value;
 }
 
+/** Variant keys whose values are secrets (redacted like this tap's own). */
+export const VARIANT_SECRET_KEYS: readonly string[] = ['ssl_client_private_key'];
+
 /** Plain renames: the variant key means exactly what this tap's key means. */
 const ALIASES: ReadonlyArray<[string, string]> = [
   ['max_run_seconds', 'logical_max_run_seconds'],
