@@ -11,6 +11,7 @@ import { isViewKind, type ColumnInfo, type RelationInfo } from '../pg/types';
 import { InputError } from '../errors';
 import { liveColumns } from './live-columns';
 import { metadataMap, streamMetadata, type MetadataMap } from './metadata';
+import { rowBounds, type RowBounds } from './stream-options';
 import type { CatalogStream, JsonSchema, SingerCatalog } from './types';
 
 export interface StreamPlan {
@@ -27,6 +28,8 @@ export interface StreamPlan {
   schema: JsonSchema;
   /** How the live table differs from the catalog (type changes, added or dropped columns). */
   warnings: string[];
+  /** The config's row filter and limit for this stream (stream_options, max_record_count, limit). */
+  bounds?: RowBounds;
 }
 
 /** A selected stream whose table is gone or unreadable: it fails alone with this message. */
@@ -62,8 +65,8 @@ function replicationMethod(stream: CatalogStream, root: Record<string, unknown>,
   return method as ReplicationMethod;
 }
 
-function replicationKey(stream: CatalogStream, root: Record<string, unknown>): string | undefined {
-  const given = root['replication-key'] ?? stream.replication_key;
+function replicationKey(stream: CatalogStream, root: Record<string, unknown>, config: TapConfig): string | undefined {
+  const given = root['replication-key'] ?? stream.replication_key ?? config.default_replication_key;
   if (Array.isArray(given)) return given.length > 0 ? String(given[0]) : undefined;
   return typeof given === 'string' && given !== '' ? given : undefined;
 }
@@ -85,7 +88,7 @@ function planStream(stream: CatalogStream, meta: MetadataMap, relation: Relation
   }
   let key: string | undefined;
   if (method === 'INCREMENTAL') {
-    key = replicationKey(stream, root);
+    key = replicationKey(stream, root, config);
     if (key === undefined) invalid(id, 'INCREMENTAL needs a replication-key (metadata at breadcrumb [])');
     const column = relation.columns.find((c) => c.name === key);
     if (!column) invalid(id, `replication-key ${JSON.stringify(key)} is not a column of ${relation.schema}.${relation.name}`);
@@ -100,7 +103,7 @@ function planStream(stream: CatalogStream, meta: MetadataMap, relation: Relation
   const { columns, schema, warnings } = liveColumns(stream, meta, relation, mustKeep, config);
   return {
     tapStreamId: id,
-    stream: stream.stream || id,
+    stream: config.include_schemas_in_destination_stream_name ? `${relation.schema}_${relation.name}` : stream.stream || id,
     relation,
     method,
     replicationKey: key,
@@ -108,6 +111,7 @@ function planStream(stream: CatalogStream, meta: MetadataMap, relation: Relation
     keyProperties: keys,
     schema,
     warnings,
+    bounds: rowBounds(id, method, config),
   };
 }
 

@@ -7,6 +7,7 @@
 import { loadConfigWithWarnings } from '../config/load-config';
 import { collectSecretValues, createRedactor, secretKeys, type Redactor } from '../config/redact';
 import { flatSettings, loadConfigSchema, type ConfigSchema } from '../config/schema';
+import { VARIANT_SECRET_KEYS } from '../config/variant-keys';
 import { connect, readingConfig, type TapSql } from '../db/connect';
 import { connectionFailure } from '../db/connection-error';
 import { checkSupported, serverInfo } from '../db/server-info';
@@ -27,9 +28,9 @@ interface Outcome {
   debug: boolean;
 }
 
-/** Secrets from the raw files (even invalid ones) and from the env, before anything can fail. */
+/** Secrets from the raw files (even invalid ones, the Python taps' secret keys too) and from the env, before anything can fail. */
 function redactorFor(schema: ConfigSchema, objects: unknown[]): Redactor {
-  const keys = secretKeys(schema);
+  const keys = new Set([...secretKeys(schema), ...VARIANT_SECRET_KEYS]);
   const fromEnv = flatSettings(schema)
     .filter(([key, setting]) => keys.has(key) && setting['x-env'])
     .map(([, setting]) => process.env[setting['x-env'] as string])

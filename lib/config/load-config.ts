@@ -8,14 +8,16 @@ import { batchConfig } from './batch-config';
 import { getPath, isPlainObject, nestDottedKeys, setPath } from './dotted';
 import { LIBPQ_DEFAULTS, defaultHost, defaultUser, envValues } from './env-defaults';
 import { isInlinePem, PEM_KEYS, pemProblem } from './pem';
+import { rowFilters } from './row-filters';
 import { loadConfigSchema, type ConfigSchema } from './schema';
 import { sshTunnelConfig } from './ssh-tunnel-config';
 import type { ReplicationMethod, SslMode, TapConfig } from './types';
 import { validateConfig, type ValueSources } from './validate';
+import { applyVariantKeys } from './variant-keys';
 
 export interface LoadedConfig {
   config: TapConfig;
-  /** Things the user should know (unknown keys), to be logged once a logger exists. */
+  /** Things the user should know (unknown keys, variant keys noted), to be logged once a logger exists. */
   warnings: string[];
 }
 
@@ -108,11 +110,12 @@ export function loadConfigWithWarnings(
 ): LoadedConfig {
   const groups = groupsOf(schema);
   const merged: Record<string, unknown> = Object.assign({}, ...configObjects.map((value, index) => normaliseFile(value, index, groups)));
-  const warnings = dropUnknownKeys(merged, schema, groups);
+  const variant = applyVariantKeys(merged);
+  const warnings = [...dropUnknownKeys(merged, schema, groups), ...variant.notes];
   // The Python taps' `ssl: "true"` means sslmode require, and wins over PGSSLMODE.
   if (merged.sslmode === undefined && (merged.ssl === true || merged.ssl === 'true')) merged.sslmode = 'require';
   const { combined, sources } = withEnvironment(merged, schema, env);
-  const valid = validateConfig(combined, schema, sources);
+  const valid = validateConfig(combined, schema, { ...variant.sources, ...sources });
   checkInlinePem(valid);
 
   const port = (valid.port as number | undefined) ?? LIBPQ_DEFAULTS.port;
@@ -141,7 +144,19 @@ export function loadConfigWithWarnings(
     log_level: valid.log_level as TapConfig['log_level'],
     log_format: valid.log_format as TapConfig['log_format'],
   };
-  const optional: Array<keyof TapConfig> = ['password', 'sslrootcert', 'sslcert', 'sslkey'];
+  const optional: Array<keyof TapConfig> = [
+    'password',
+    'sslrootcert',
+    'sslcert',
+    'sslkey',
+    'options',
+    'max_record_count',
+    'limit',
+    'default_replication_key',
+    'include_schemas_in_destination_stream_name',
+    'emit_activate_version_messages',
+    'dates_as_string',
+  ];
   for (const key of optional) if (valid[key] !== undefined) Object.assign(config, { [key]: valid[key] });
   const tunnel = sshTunnelConfig(valid.ssh_tunnel);
   if (tunnel) config.ssh_tunnel = tunnel;
@@ -151,6 +166,8 @@ export function loadConfigWithWarnings(
   if (secondary) config.secondary = secondary;
   const filter = splitSchemas(valid.filter_schemas);
   if (filter) config.filter_schemas = filter;
+  const streamOptions = rowFilters(valid.stream_options);
+  if (streamOptions) config.stream_options = streamOptions;
   if (valid.default_replication_method !== undefined) {
     config.default_replication_method = valid.default_replication_method as ReplicationMethod;
   }

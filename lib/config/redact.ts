@@ -31,14 +31,33 @@ export function secretKeys(schema: ConfigSchema): Set<string> {
   return keys;
 }
 
-/** Every string value held by a secret key in these (raw, possibly invalid) config objects. */
+/** The password inside a connection URL (`postgresql://user:password@host/db`), decoded, if any. */
+export function urlPassword(text: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return undefined;
+  try {
+    const password = new URL(text.trim()).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    // Not a URL that parses: the text as a whole is still a secret; a password in it cannot be told apart.
+    return undefined;
+  }
+}
+
+/**
+ * Every string value held by a secret key in these (raw, possibly invalid) config objects, and
+ * the password inside a secret connection URL.
+ */
 export function collectSecretValues(objects: unknown[], keys: Set<string>): string[] {
   const values: string[] = [];
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(visit);
     else if (value && typeof value === 'object') {
       for (const [key, inner] of Object.entries(value)) {
-        if (keys.has(key) && (typeof inner === 'string' || typeof inner === 'number')) values.push(String(inner));
+        if (keys.has(key) && (typeof inner === 'string' || typeof inner === 'number')) {
+          values.push(String(inner));
+          const password = typeof inner === 'string' ? urlPassword(inner) : undefined;
+          if (password) values.push(password);
+        }
         else visit(inner);
       }
     }

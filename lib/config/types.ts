@@ -71,4 +71,20 @@ export interface TapConfig {
   log_format: 'text' | 'json';
   /** Set only when batch_config has a setting: records go to batch files. */
   batch_config?: BatchConfig;
+  /** libpq's options: command-line options for the server, sent at start-up. */
+  options?: string;
+  /** Per tap_stream_id: SQL conditions ANDed into its FULL_TABLE / INCREMENTAL query (the user's own SQL). */
+  stream_options?: Record<string, { custom_where_clauses: string[] }>;
+  /** LIMIT of every FULL_TABLE and INCREMENTAL query. */
+  max_record_count?: number;
+  /** LIMIT of every INCREMENTAL query. */
+  limit?: number;
+  /** Replication key of INCREMENTAL streams whose catalog names none. */
+  default_replication_key?: string;
+  /** Stream names `<schema>_<table>` in the messages. */
+  include_schemas_in_destination_stream_name?: boolean;
+  /** date/timestamp/timestamptz columns as the server's text, typed string. */
+  dates_as_string?: boolean;
+  /** false: no ACTIVATE_VERSION messages. */
+  emit_activate_version_messages?: boolean;
 }

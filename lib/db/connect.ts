@@ -24,7 +24,7 @@ export const SESSION_PARAMETERS: Readonly<Record<string, string>> = {
   bytea_output: 'hex',
 };
 
-/** The startup parameters of a session: the text forms, application_name and the timeouts. */
+/** The startup parameters of a session: the text forms, application_name, the timeouts and libpq's options. */
 export function sessionParameters(config: TapConfig): Record<string, string> {
   return {
     application_name: config.application_name,
@@ -32,6 +32,7 @@ export function sessionParameters(config: TapConfig): Record<string, string> {
     statement_timeout: String(config.statement_timeout),
     lock_timeout: String(config.lock_timeout),
     idle_in_transaction_session_timeout: String(config.idle_in_transaction_session_timeout),
+    ...(config.options ? { options: config.options } : {}),
   };
 }
 

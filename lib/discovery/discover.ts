@@ -1,4 +1,5 @@
 /** `--discover`: introspect the database and build the Singer catalog (contract: schemas/singer). */
+import { datesAsText } from '../catalog/dates-as-text';
 import type { SingerCatalog } from '../catalog/types';
 import type { TapConfig } from '../config/types';
 import type { TapSql } from '../db/connect';
@@ -8,11 +9,12 @@ import { introspect } from './introspect';
 
 export async function discoverCatalog(
   sql: TapSql,
-  config: Pick<TapConfig, 'filter_schemas' | 'json_as_object'>,
+  config: Pick<TapConfig, 'filter_schemas' | 'json_as_object' | 'dates_as_string'>,
   log: Logger,
 ): Promise<SingerCatalog> {
   const [{ database }] = (await sql`SELECT pg_catalog.current_database()::text AS database`) as unknown as Array<{ database: string }>;
-  const relations = await introspect(sql, config);
+  const live = await introspect(sql, config);
+  const relations = config.dates_as_string ? datesAsText(live) : live;
   for (const relation of relations) {
     for (const column of relation.columns) {
       if (column.supported) continue;

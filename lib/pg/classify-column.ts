@@ -46,7 +46,8 @@ const BUILTIN_KINDS: Readonly<Record<string, ValueKind>> = {
 const EXTENSION_TYPES: ReadonlySet<string> = new Set(['hstore', 'citext']);
 
 /** String types whose comparison is a meaningful, stable cursor (INCREMENTAL replication key). */
-const CURSOR_STRING_TYPES: ReadonlySet<string> = new Set(['text', 'varchar', 'bpchar', 'citext', 'name', 'uuid']);
+// Dates and timestamps are `string` only as dates_as_string text, still ordered by the server as dates.
+const CURSOR_STRING_TYPES: ReadonlySet<string> = new Set(['text', 'varchar', 'bpchar', 'citext', 'name', 'uuid', 'date', 'timestamp', 'timestamptz']);
 
 const CURSOR_KINDS: ReadonlySet<ValueKind> = new Set<ValueKind>([
   'smallint', 'integer', 'bigint', 'numeric', 'real', 'double', 'date', 'time', 'timestamp', 'timestamptz',

@@ -20,7 +20,7 @@ import { activateVersionMessage } from '../messages/serialize';
 import type { Bookmark } from '../state/types';
 import { copyToRecords } from './copy-reader';
 import { resumePoint, resumeRows } from './full-table-resume';
-import { fullTablePlain } from './queries';
+import { fullTablePlain, isBounded } from './queries';
 import { addCopyResult, emptyCopyResult, withRetries } from './retry';
 import type { StateEmitter } from './state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
@@ -40,7 +40,8 @@ async function heapInfo(ctx: RunContext, plan: StreamPlan): Promise<HeapInfo> {
     FROM pg_class c WHERE c.oid = ${plan.relation.oid}`;
   const filenode = row ? Number(row.filenode ?? 0) : 0;
   const plainHeap = plan.relation.kind === 'r' || plan.relation.kind === 'm';
-  const resumable = Boolean(row) && plainHeap && row.has_children === false && Number(row.version_num) >= 140000 && filenode > 0;
+  // A filtered or limited stream (stream_options, max_record_count) reads with the plain query.
+  const resumable = Boolean(row) && plainHeap && !isBounded(plan) && row.has_children === false && Number(row.version_num) >= 140000 && filenode > 0;
   return { relfilenode: filenode, resumable, pages: row ? Number(row.pages ?? 0) : 0 };
 }
 

@@ -95,6 +95,11 @@ export async function syncIncremental(ctx: RunContext, plan: StreamPlan, state: 
   if (nullKeys > 0) {
     ctx.log.warn(`${id}: ${nullKeys} row(s) with a NULL ${key} were emitted; later INCREMENTAL syncs cannot see changes to them`);
   }
+  const limit = plan.bounds?.limit;
+  if (limit !== undefined && result.records >= limit && value === start.replication_key_value) {
+    // `>=` on a key that did not move: the next run would read the same rows again.
+    ctx.log.warn(`${id}: the ${limit} rows of this run (the limit) all have ${key} = ${JSON.stringify(value ?? null)}; raise limit or max_record_count, or the stream cannot move past them`);
+  }
   await checkpoint();
   ctx.log.info(`${id}: INCREMENTAL done`, { stream: id, records: result.records, replication_key_value: value ?? null });
 }

@@ -29,10 +29,6 @@ export function quoteLiteral(text: string): string {
   return "'" + text.replace(/'/g, "''") + "'";
 }
 
-function identifier(sql: TapSql, name: string) {
-  return sql.unsafe(quoteIdentifier(name));
-}
-
 function table(sql: TapSql, plan: StreamPlan) {
   return sql.unsafe(quoteQualified(plan.relation.schema, plan.relation.name));
 }
@@ -46,14 +42,38 @@ function pageTid(sql: TapSql, page: number) {
   return sql.unsafe(`'(${page},0)'::tid`);
 }
 
+/**
+ * The stream's row filter and limit from the config (stream_options custom_where_clauses: the
+ * user's own SQL, checked to be one expression each; max_record_count / limit: integers), as
+ * `extra AND (c1) AND (c2)` and ` LIMIT n`.
+ */
+function bounded(plan: StreamPlan, extra?: string): { where: string; limit: string } {
+  const conditions = [...(extra ? [extra] : []), ...(plan.bounds?.where ?? []).map((clause) => `(${clause})`)];
+  const limit = plan.bounds?.limit;
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) throw new RangeError(`invalid row limit ${limit}`);
+  return {
+    where: conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '',
+    limit: limit !== undefined ? ` LIMIT ${limit}` : '',
+  };
+}
+
+/** True when the config filters or limits the stream's rows: FULL_TABLE then reads with a plain scan. */
+export function isBounded(plan: StreamPlan): boolean {
+  return plan.bounds?.where !== undefined || plan.bounds?.limit !== undefined;
+}
+
 /** Every row from heap page `fromPage` on, in physical order (a TID range scan), ctid last. */
 export function fullTableFromPage(sql: TapSql, plan: StreamPlan, fromPage: number) {
   return sql`COPY (SELECT ${columns(sql, plan)}, ctid FROM ONLY ${table(sql, plan)} WHERE ctid >= ${pageTid(sql, fromPage)}) TO STDOUT`;
 }
 
-/** Every row, no resume position (views, partitioned and foreign tables, servers before 14). */
+/**
+ * Every row, no resume position (views, partitioned and foreign tables, servers before 14, and
+ * streams the config filters or limits).
+ */
 export function fullTablePlain(sql: TapSql, plan: StreamPlan) {
-  return sql`COPY (SELECT ${columns(sql, plan)} FROM ${table(sql, plan)}) TO STDOUT`;
+  const { where, limit } = bounded(plan);
+  return sql`COPY (SELECT ${columns(sql, plan)} FROM ${table(sql, plan)}${sql.unsafe(where + limit)}) TO STDOUT`;
 }
 
 /**
@@ -66,14 +86,16 @@ export function fullTablePlain(sql: TapSql, plan: StreamPlan) {
  * before sending any (the planner still chooses a sort when that is cheaper).
  */
 export function incrementalRows(sql: TapSql, plan: StreamPlan, key: string, hasBookmark: boolean) {
-  const k = identifier(sql, key);
+  const k = quoteIdentifier(key);
   if (!hasBookmark) {
     const keyNotNull = plan.columns.some((column) => column.name === key && column.notNull);
-    const nulls = sql.unsafe(keyNotNull ? '' : ' NULLS FIRST');
-    return sql`COPY (SELECT ${columns(sql, plan)} FROM ${table(sql, plan)} ORDER BY ${k} ASC${nulls}) TO STDOUT`;
+    const { where, limit } = bounded(plan);
+    const order = sql.unsafe(`${where} ORDER BY ${k} ASC${keyNotNull ? '' : ' NULLS FIRST'}${limit}`);
+    return sql`COPY (SELECT ${columns(sql, plan)} FROM ${table(sql, plan)}${order}) TO STDOUT`;
   }
-  const bound = sql`(json_populate_record(NULL::${table(sql, plan)}, current_setting(${sql.unsafe(`'${BOOKMARK_SETTING}'`)})::json)).${k}`;
-  return sql`COPY (SELECT ${columns(sql, plan)} FROM ${table(sql, plan)} WHERE ${k} >= ${bound} ORDER BY ${k} ASC) TO STDOUT`;
+  const bound = `(json_populate_record(NULL::${quoteQualified(plan.relation.schema, plan.relation.name)}, current_setting('${BOOKMARK_SETTING}')::json)).${k}`;
+  const { where, limit } = bounded(plan, `${k} >= ${bound}`);
+  return sql`COPY (SELECT ${columns(sql, plan)} FROM ${table(sql, plan)}${sql.unsafe(`${where} ORDER BY ${k} ASC${limit}`)}) TO STDOUT`;
 }
 
 /**

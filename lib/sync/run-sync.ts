@@ -9,6 +9,7 @@
  * streams still sync. The run then ends with exit 1 and a summary line listing the failed
  * streams. A signal or a closed output pipe still stops the whole run.
  */
+import { datesAsTextLookup } from '../catalog/dates-as-text';
 import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
 import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
@@ -17,6 +18,7 @@ import { schemaMessage } from '../messages/serialize';
 import type { RelationLookup } from '../pg/types';
 import type { Bookmark, TapState } from '../state/types';
 import { startingBookmark } from '../state/transitions';
+import { checkRowFilters } from './check-row-filters';
 import { syncFullTable } from './full-table';
 import { syncIncremental } from './incremental';
 import { StateEmitter } from './state-emitter';
@@ -120,7 +122,10 @@ export interface SyncInput {
  * `lookup` is the discovery query: the plan checks the catalog against the live relations it reads.
  * With use_secondary (`ctx.primary`), everything LOG_BASED runs on the primary, `primaryLookup` too.
  */
-export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lookup: RelationLookup, primaryLookup = lookup): Promise<void> {
+export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, liveLookup: RelationLookup, primaryLiveLookup = liveLookup): Promise<void> {
+  const asText = (l: RelationLookup) => (ctx.config.dates_as_string ? datesAsTextLookup(l) : l);
+  const lookup = asText(liveLookup);
+  const primaryLookup = asText(primaryLiveLookup);
   const logicalCtx: RunContext = ctx.primary ? { ...ctx, sql: ctx.primary } : ctx;
   const selected = selectedStreams(catalog);
   const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
@@ -133,6 +138,7 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
   for (const gone of unavailable) failures.add(gone.tapStreamId, new SyncError('STREAM_UNAVAILABLE', gone.message));
   const logicalPlans = plans.filter((p) => p.method === 'LOG_BASED');
   const slotConfirmed = await checkLogical(logicalCtx, logicalPlans);
+  await checkRowFilters(ctx, plans);
 
   const emitter = new StateEmitter(state, ctx.writer);
   const confirmable: bigint[] = [];

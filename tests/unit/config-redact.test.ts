@@ -9,7 +9,7 @@ const secret = 'S3cret-pw!"quote#42';
 describe('redaction driven by the schema', () => {
   it('finds the writeOnly keys (and the SDK secret marker) by walking the schema', () => {
     expect([...secretKeys(schema)].sort()).toEqual([
-      'password', 'private_key', 'private_key_password', 'ssh_tunnel.password', 'ssh_tunnel.private_key', 'ssh_tunnel.private_key_password', 'sslkey',
+      'password', 'private_key', 'private_key_password', 'sqlalchemy_url', 'ssh_tunnel.password', 'ssh_tunnel.private_key', 'ssh_tunnel.private_key_password', 'sslkey', 'url',
     ]);
     const nested = { type: 'object', properties: { a: { type: 'object', properties: { token: { secret: true } } } } };
     expect([...secretKeys(nested as unknown as typeof schema)]).toEqual(['token', 'a.token']);
