@@ -3,7 +3,7 @@ import { discover, select, type Catalog } from '../helpers/catalog';
 import { adminSql, testConfig } from '../helpers/db';
 import { byType, lastState } from '../helpers/messages';
 import { runTap, type TapRun } from '../helpers/run-tap';
-import { killAfterBytes } from '../helpers/kill';
+import { killAfterBytes, seededRandom } from '../helpers/kill';
 
 const SCHEMA = 'sync_ft_resume';
 const STREAM = `${SCHEMA}-moving`;
@@ -15,17 +15,6 @@ const config = testConfig({ dbname: DB, filter_schemas: [SCHEMA], state_interval
 let admin: postgres.Sql;
 let sql: postgres.Sql;
 let catalog: Catalog;
-
-/** A small seeded generator (mulberry32), so a failing kill point can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function resetTable(): Promise<void> {
   await sql.unsafe(`
@@ -65,7 +54,7 @@ async function pageOf(ids: string): Promise<number[]> {
 
 test.each([1, 2, 3])('rows updated, moved, inserted and deleted before a resume are all in the resumed version (seed %i)', async (seed) => {
   await resetTable();
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   // A transaction that is running when the first run takes its snapshot, and writes after it.
   const early = await sql.reserve();
   let first: TapRun;
