@@ -99,6 +99,7 @@ export async function killAndResume(options: KillChainOptions): Promise<KillChai
     else if (run.code !== 0) throw fail(`run ${runs.length} exited ${run.code}: ${run.stderr}`);
     state = lastState(run.messages) ?? state;
     trace.push(`run ${runs.length} from ${resumedFrom}: ${run.signal === 'SIGKILL' ? `killed at ${offset} bytes` : 'complete'}, ${run.stdout.length} bytes in ${Date.now() - started} ms`);
+    if (process.env.TAP_TEST_TRACE) process.stderr.write(`${options.label}: ${trace[trace.length - 1]}\n`);
     await options.between(random);
   }
   const started = Date.now();
@@ -108,6 +109,21 @@ export async function killAndResume(options: KillChainOptions): Promise<KillChai
   if (last.code !== 0) throw fail(`the last run exited ${last.code}: ${last.stderr}`);
   const final = lastState(last.messages);
   if (!final) throw fail('the last run wrote no STATE');
-  if (process.env.TAP_TEST_TRACE) process.stderr.write(trace.join('\n') + '\n');
   return { runs, state: final, seed, trace };
+}
+
+/** `count` distinct ids in [1, max] drawn from `random`, as an SQL int[] literal. */
+export function pickIds(random: () => number, count: number, max: number): string {
+  const picked = new Set<number>();
+  while (picked.size < Math.min(count, max)) picked.add(1 + Math.floor(random() * max));
+  return `ARRAY[${[...picked].join(',')}]::int[]`;
+}
+
+/** SQL text of 1,280 characters from `salt`, under the TOAST threshold: about 1.4 kB of output per row. */
+export const widePad = (salt: string) => `repeat(md5(${salt}), 40)`;
+
+/** Fails when `lost` names any row; the difference jest prints shows the seed and each run's kill point. */
+export function expectNoneLost(chain: KillChain, lost: string[]): void {
+  const report = (rows: string[]) => ({ lost: rows.slice(0, 20), count: rows.length, seed: chain.seed, runs: chain.trace });
+  expect(report(lost)).toEqual(report([]));
 }
