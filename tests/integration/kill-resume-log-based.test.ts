@@ -5,8 +5,9 @@
  * and between runs. All runs' output, applied in order as an upserting target that honours
  * ACTIVATE_VERSION would, must equal the table. A failure names TAP_TEST_SEED.
  */
-import { expectNoneLost, killAndResume, pickIds, widePad } from '../helpers/kill';
-import { logicalFixture, type LogicalFixture } from '../helpers/logical';
+import { expectNoneLost, killAfterBytes, killAndResume, pickIds, widePad } from '../helpers/kill';
+import { byType, lastState } from '../helpers/messages';
+import { expectOk, logicalFixture, type LogicalFixture } from '../helpers/logical';
 import { applyUpserting } from '../helpers/upsert-loader';
 
 const KILLS = 20;
@@ -20,8 +21,9 @@ beforeAll(async () => {
   f = await logicalFixture(
     'kill_resume',
     `CREATE TABLE S.lb (id int PRIMARY KEY, n int NOT NULL, pad text, doc text, twice int GENERATED ALWAYS AS (n * 2) STORED);
-     ALTER TABLE S.lb ALTER COLUMN doc SET STORAGE EXTERNAL;`,
-    ['lb'],
+     ALTER TABLE S.lb ALTER COLUMN doc SET STORAGE EXTERNAL;
+     CREATE TABLE S.snap (id int PRIMARY KEY, pad text);`,
+    ['lb', 'snap'],
     { state_interval: 50 },
   );
 });
@@ -33,8 +35,9 @@ afterAll(async () => {
 test(`${KILLS} kills, inserts, updates (TOAST unchanged, keys changed) and deletes between and during runs: the loaded rows equal the table`, async () => {
   const table = `${f.schema}.lb`;
   const stream = `${f.schema}-lb`;
-  // About 1.7 MB to snapshot: some kills fall in the snapshot, which starts over (a new table version).
-  let top = 1000;
+  // Under 1 MiB to snapshot, so the kills fall while streaming (an interrupted snapshot starts
+  // over: the next test); the writes between runs are more than 1 MiB of changes.
+  let top = 500;
   // Every tenth row has a 3,200-character value stored out of line: an UPDATE that does not set it leaves it unchanged in the WAL.
   const doc = (salt: string, every = 'g % 10 = 0') => `CASE WHEN ${every} THEN (SELECT string_agg(md5(${salt} || '-' || x), '') FROM generate_series(1, 100) x) END`;
   await f.sql.unsafe(`INSERT INTO ${table} (id, n, pad, doc) SELECT g, 0, ${widePad("g || ''")}, ${doc("g || ''")} FROM generate_series(1, ${top}) g`);
@@ -71,3 +74,27 @@ test(`${KILLS} kills, inserts, updates (TOAST unchanged, keys changed) and delet
   expectNoneLost(chain, differ.map((k) => `id ${k}: table ${expected.get(k)?.slice(0, 60)}, loaded ${JSON.stringify(loaded.get(k))?.slice(0, 60)}`));
   expect(loaded.size).toBe(source.length);
 }, TIMEOUT_MS);
+
+test('an interrupted snapshot starts over in a new table version: its ACTIVATE_VERSION drops the rows deleted in between', async () => {
+  const table = `${f.schema}.snap`;
+  const stream = `${f.schema}-snap`;
+  await f.sql.unsafe(`INSERT INTO ${table} SELECT g, ${widePad("g || ''")} FROM generate_series(1, 1500) g`);
+  const first = await f.run(['snap'], undefined, { onSpawn: killAfterBytes(MIB) });
+  expect(first.signal).toBe('SIGKILL');
+  const state1 = lastState(first.messages)!;
+  const version1: number = state1.bookmarks[stream].version;
+  expect(state1.bookmarks[stream].lsn).toBeUndefined();
+  const sentFirst = byType(first.messages, 'RECORD').map((m) => m.record.id);
+  expect(sentFirst.length).toBeGreaterThan(100);
+  // Rows the interrupted copy sent, deleted before the next snapshot: no delete of theirs is ever streamed.
+  await f.sql.unsafe(`DELETE FROM ${table} WHERE id = ANY(ARRAY[${sentFirst.slice(0, 50).join(',')}])`);
+
+  const second = await f.run(['snap'], state1);
+  const state2 = expectOk(second);
+  const version2: number = state2.bookmarks[stream].version;
+  expect(version2).toBeGreaterThan(version1);
+  expect(new Set(byType(second.messages, 'RECORD').map((m) => m.version))).toEqual(new Set([version2]));
+  const loaded = applyUpserting([...first.messages, ...second.messages], stream, ['id'], ['id']);
+  expect(loaded.size).toBe(1450);
+  expect(sentFirst.slice(0, 50).filter((id) => loaded.has(JSON.stringify(id)))).toEqual([]);
+});
