@@ -14,6 +14,14 @@
  * included (their ids are above their parent's). Snapshot horizons never go backwards, so the
  * first run's horizon also covers every later run of the same version.
  *
+ * The horizon moves up once a resumed run has sent the newer rows of the pages before P (they
+ * come first in its statement): from then on its STATE holds the horizon of a snapshot taken at
+ * its own start (`next`), before its COPY. A row older than that was committed before the COPY's
+ * snapshot, so if it is on a page before P it was just sent or is older than the previous
+ * horizon, and if it is on a later page already passed, it was sent in full. Without this, every
+ * resume would send again all rows changed since the version began, and a table written to
+ * faster than an often-interrupted run gets through them would never finish its version.
+ *
  * Frozen tuples keep their original xmin (PostgreSQL ≥ 9.4 only sets flag bits), so a row
  * inserted between two runs and frozen by VACUUM FREEZE is still seen as newer. A row's 32-bit
  * xmin is compared as its distance below the snapshot's xmax: exact for every xmin the horizon
@@ -30,8 +38,10 @@ import { fullTableFromPage, quoteIdentifier, quoteQualified } from './queries';
 /** Where a run of a resumable heap starts reading, and the horizon of its table version. */
 export interface ResumePoint {
   page: number;
-  /** 64-bit xid: row versions with an xmin at or above it are newer than the version's first snapshot. */
+  /** 64-bit xid: row versions with an xmin at or above it are newer than what earlier runs of the version sent. */
   horizon: number;
+  /** 64-bit xid: the horizon of a snapshot taken at this run's start, before its COPY. */
+  next: number;
 }
 
 /** Fewer transactions than this since the horizon: a 32-bit xmin maps to one 64-bit xid. */
@@ -44,7 +54,7 @@ const MAX_SPAN = 2 ** 31;
 export async function resumePoint(ctx: RunContext, plan: StreamPlan, start: Bookmark | undefined): Promise<ResumePoint> {
   const [row] = await ctx.sql`
     SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`;
-  const now = { page: 0, horizon: Number(row.xmin) };
+  const now = { page: 0, horizon: Number(row.xmin), next: Number(row.xmin) };
   if (!start || !start.ctid_page) return now;
   const horizon = start.snapshot_xmin;
   if (typeof horizon !== 'number' || !Number.isSafeInteger(horizon)) {
@@ -55,7 +65,7 @@ export async function resumePoint(ctx: RunContext, plan: StreamPlan, start: Book
     ctx.log.info(`${plan.tapStreamId}: too many transactions since the interrupted sync to tell which rows moved; reading the table again from page 0 in the same version`);
     return now;
   }
-  return { page: start.ctid_page, horizon };
+  return { page: start.ctid_page, horizon, next: now.horizon };
 }
 
 function checkedInteger(value: number, what: string): string {

@@ -61,8 +61,9 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
   const version = interrupted ? (start.version as number) : ctx.now().getTime();
   const point = heap.resumable ? await resumePoint(ctx, plan, sameHeap ? start : undefined) : undefined;
   let page = point?.page ?? 0;
+  let horizon = point?.horizon ?? 0;
   if (heap.resumable && heap.pages > 0) ctx.metrics?.estimate(id, { unit: 'pages', total: heap.pages });
-  const resumeFields = (): Bookmark => (point ? { ctid_page: page, relfilenode: heap.relfilenode, snapshot_xmin: point.horizon } : {});
+  const resumeFields = (): Bookmark => (point ? { ctid_page: page, relfilenode: heap.relfilenode, snapshot_xmin: horizon } : {});
   const checkpoint = () => {
     state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version, ...resumeFields() });
     return state.emit();
@@ -84,7 +85,8 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
         heap = { ...now, resumable: heap.resumable && now.resumable };
       }
       // A retry continues like a resume, with the version's horizon: rows moved below the page come too.
-      const query = point && heap.resumable ? resumeRows(ctx.sql, plan, { ...point, page }) : fullTablePlain(ctx.sql, plan);
+      const from = page;
+      const query = point && heap.resumable ? resumeRows(ctx.sql, plan, { ...point, page, horizon }) : fullTablePlain(ctx.sql, plan);
       const part = await copyToRecords(ctx, plan, await readCopy(query), {
         version,
         extraFields: heap.resumable ? 1 : 0,
@@ -94,7 +96,10 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
               field: ctidIndex,
               onValue: (ctid) => {
                 // Rows that moved to pages already sent come first: they do not move the position.
-                page = Math.max(page, ctidPage(ctid));
+                const at = ctidPage(ctid);
+                // Past them, all are sent: the horizon moves up to this run's (full-table-resume.ts).
+                if (point && at >= from) horizon = point.next;
+                page = Math.max(page, at);
                 ctx.metrics?.advance(id, page);
               },
             }

@@ -33,3 +33,24 @@ export async function loadUpserting(sql: postgres.Sql, messages: Array<Record<st
   }
   return loaded;
 }
+
+/**
+ * The same loading in memory, for many messages: rows by key (the key values joined), each the
+ * last record's `columns`. ACTIVATE_VERSION drops the rows written by records of an older table
+ * version, as targets that honour it do.
+ */
+export function applyUpserting(messages: Iterable<Record<string, any>>, stream: string, key: string[], columns: string[]): Map<string, Record<string, unknown>> {
+  const rows = new Map<string, { version: number; row: Record<string, unknown> }>();
+  for (const message of messages) {
+    if (message.stream !== stream) continue;
+    if (message.type === 'ACTIVATE_VERSION') {
+      for (const [k, entry] of rows) if (entry.version < message.version) rows.delete(k);
+    }
+    if (message.type !== 'RECORD') continue;
+    const record = message.record as Record<string, unknown>;
+    const id = key.map((k) => JSON.stringify(record[k])).join(',');
+    if (record._sdc_deleted_at) rows.delete(id);
+    else rows.set(id, { version: message.version, row: Object.fromEntries(columns.map((c) => [c, record[c] ?? null])) });
+  }
+  return new Map([...rows].map(([k, entry]) => [k, entry.row]));
+}

@@ -3,7 +3,7 @@ import { discover, select, type Catalog } from '../helpers/catalog';
 import { adminSql, testConfig } from '../helpers/db';
 import { byType, lastState } from '../helpers/messages';
 import { runTap, type TapRun } from '../helpers/run-tap';
-import { killAfterBytes } from '../helpers/kill';
+import { killAfterBytes, seededRandom } from '../helpers/kill';
 
 const SCHEMA = 'sync_ft_resume';
 const STREAM = `${SCHEMA}-moving`;
@@ -15,17 +15,6 @@ const config = testConfig({ dbname: DB, filter_schemas: [SCHEMA], state_interval
 let admin: postgres.Sql;
 let sql: postgres.Sql;
 let catalog: Catalog;
-
-/** A small seeded generator (mulberry32), so a failing kill point can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function resetTable(): Promise<void> {
   await sql.unsafe(`
@@ -65,7 +54,7 @@ async function pageOf(ids: string): Promise<number[]> {
 
 test.each([1, 2, 3])('rows updated, moved, inserted and deleted before a resume are all in the resumed version (seed %i)', async (seed) => {
   await resetTable();
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   // A transaction that is running when the first run takes its snapshot, and writes after it.
   const early = await sql.reserve();
   let first: TapRun;
@@ -134,4 +123,38 @@ test('a STATE from before snapshot_xmin existed reads the table again from page 
   const records = byType(second.messages, 'RECORD');
   expect(records).toHaveLength(ROWS);
   expect(new Set(records.map((m) => m.version))).toEqual(new Set([bookmark.version]));
+});
+
+test('a resumed run that has sent the rows changed below its page moves the horizon up: the next resume does not send them again', async () => {
+  await resetTable();
+  const first = await runTap([], { config, catalog, onSpawn: killAfterBytes(1_500_000) });
+  const state1 = lastState(first.messages)!;
+  const page1: number = state1.bookmarks[STREAM].ctid_page;
+  expect(page1).toBeGreaterThan(10);
+  // Room on the pages already sent, so that the updates stay there (HOT) rather than move past the resume pages.
+  await sql.unsafe(`DELETE FROM ${SCHEMA}.moving WHERE (ctid::text::point)[0] < ${page1} AND id % 50 = 1`);
+  await sql.unsafe(`VACUUM ${SCHEMA}.moving`);
+  await sql.unsafe(`UPDATE ${SCHEMA}.moving SET n = -n WHERE (ctid::text::point)[0] < ${page1} AND id % 50 = 0`);
+  const changedEarly = (await sql.unsafe(`SELECT id FROM ${SCHEMA}.moving WHERE n < 0 AND (ctid::text::point)[0] < ${page1}`)).map((r) => r.id);
+  expect(changedEarly.length).toBeGreaterThan(20);
+
+  const second = await runTap([], { config, catalog, state: state1, onSpawn: killAfterBytes(1_500_000) });
+  expect(second.signal).toBe('SIGKILL');
+  const state2 = lastState(second.messages)!;
+  const bookmark2 = state2.bookmarks[STREAM];
+  // The second run sent the early changes first, then went on past page1 with a newer horizon.
+  const sentBySecond = new Set(byType(second.messages, 'RECORD').map((m) => m.record.id));
+  expect(changedEarly.filter((id) => !sentBySecond.has(id))).toEqual([]);
+  expect(bookmark2.ctid_page).toBeGreaterThan(page1);
+  expect(bookmark2.snapshot_xmin).toBeGreaterThan(state1.bookmarks[STREAM].snapshot_xmin);
+
+  await sql.unsafe(`UPDATE ${SCHEMA}.moving SET n = n + 5000000 WHERE id IN (2, 3, 4)`);
+  const third = await runTap([], { config, catalog, state: state2 });
+  expect(third.code).toBe(0);
+  const sentByThird = new Set(byType(third.messages, 'RECORD').map((m) => m.record.id));
+  expect(changedEarly.filter((id) => sentByThird.has(id) && id > 4)).toEqual([]);
+  expect([2, 3, 4].filter((id) => !sentByThird.has(id))).toEqual([]);
+  const got = sent([first, second, third], bookmark2.version);
+  const live = await sql.unsafe(`SELECT id, n FROM ${SCHEMA}.moving`);
+  expect(live.filter((r) => !got.has(`${r.id}:${r.n}`)).map((r) => r.id)).toEqual([]);
 });

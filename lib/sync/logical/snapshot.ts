@@ -11,7 +11,10 @@
  *   is retried until none of the transactions running at the capture is still running in it
  *   (only long-running ones remain after a short while; their commits come later, in the WAL).
  *
- * An interrupted snapshot starts over on the next run (same table version).
+ * A snapshot taken again — an interrupted one, or one whose WAL the slot no longer holds — starts
+ * over in a new table version: rows of the earlier copy deleted since were deleted before this
+ * snapshot's position, so no delete of theirs is ever streamed, and only the closing
+ * ACTIVATE_VERSION of a newer version makes a target drop them.
  */
 import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
@@ -64,7 +67,7 @@ async function capturePosition(ctx: RunContext): Promise<{ lsn: bigint; running:
 
 export async function snapshotLogicalStream(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark): Promise<void> {
   const id = plan.tapStreamId;
-  const version = start.version ?? ctx.now().getTime();
+  const version = start.version === undefined ? ctx.now().getTime() : Math.max(ctx.now().getTime(), start.version + 1);
   const checkpoint = () => {
     state.setBookmark(id, { last_replication_method: 'LOG_BASED', version });
     return state.emit();
