@@ -8,6 +8,10 @@
  * error inside it) fails alone: one error line naming it, its last STATE stands, and the other
  * streams still sync. The run then ends with exit 1 and a summary line listing the failed
  * streams. A signal or a closed output pipe still stops the whole run.
+ *
+ * STATE messages of the table streams are paced (./state-emitter.ts): one every
+ * `state_interval` records or every few seconds, a failure's position at once, and one at the
+ * end; LOG_BASED streaming writes its own as before.
  */
 import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
 import type { SingerCatalog } from '../catalog/types';
@@ -19,6 +23,7 @@ import type { Bookmark, TapState } from '../state/types';
 import { startingBookmark } from '../state/transitions';
 import { syncFullTable } from './full-table';
 import { syncIncremental } from './incremental';
+import { heapFacts, type HeapFacts } from './heap-facts';
 import { StateEmitter } from './state-emitter';
 import { logicalStreamSchema } from './logical/logical-schema';
 import { syncLogical } from './logical/logical-sync';
@@ -26,7 +31,7 @@ import { lsnFromBookmark, minLsn, parseLsn } from './logical/lsn';
 import { checkLogicalSetup } from './logical/slot-check';
 import { snapshotLogicalStream } from './logical/snapshot';
 
-type Strategy = (ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark) => Promise<void>;
+type Strategy = (ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark, facts: HeapFacts) => Promise<void>;
 
 function strategyFor(plan: StreamPlan): Strategy {
   switch (plan.method) {
@@ -82,10 +87,13 @@ class Failures {
   }
 }
 
+/** The longest a paced run goes without a STATE while streams finish. */
+export const STATE_EVERY_MS = 2000;
+
 /** Between streams: after SIGTERM/SIGINT, write the state reached and stop. */
 async function stopIfAborted(ctx: RunContext, emitter: StateEmitter): Promise<void> {
   if (!ctx.signal.aborted) return;
-  await emitter.emit();
+  await emitter.flush();
   throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
 }
 
@@ -130,7 +138,9 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
   const logicalPlans = plans.filter((p) => p.method === 'LOG_BASED');
   const slotConfirmed = await checkLogical(ctx, logicalPlans);
 
-  const emitter = new StateEmitter(state, ctx.writer);
+  const emitter = new StateEmitter(state, ctx.writer, { everyRecords: ctx.config.state_interval, everyMs: STATE_EVERY_MS, clock: () => performance.now() });
+  const streamCtx: RunContext = { ...ctx, writer: emitter.countingWriter(ctx.writer) };
+  const facts = await heapFacts(ctx.sql, plans);
   const confirmable: bigint[] = [];
   const schemaSent = new Set<string>();
   let resumeFirst: string | undefined;
@@ -158,9 +168,11 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
     });
     ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
-      await strategies[index](ctx, plan, emitter, reset ? {} : bookmark);
+      await strategies[index](streamCtx, plan, emitter, reset ? {} : bookmark, facts);
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');
+      // The position the failed stream reached (its strategy set it) goes out now.
+      if (!isPipeClosed(error)) await emitter.flush();
       if (stopsTheRun(ctx, error)) throw streamFailure(`stream ${plan.tapStreamId}`, error);
       failures.add(plan.tapStreamId, error);
       resumeFirst ??= plan.tapStreamId;
@@ -170,10 +182,15 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
     }
     ctx.metrics?.end(plan.tapStreamId, 'succeeded');
     emitter.setCurrentlySyncing(null);
+    ctx.writer.endStream?.(plan.tapStreamId);
+    const written = emitter.written;
     await emitter.emit();
-    // The writer batches 1 MiB; a finished stream's STATE goes out now, not with the next batch.
-    await ctx.writer.flush();
+    // The writer batches 1 MiB; a STATE written here goes out now, not with the next batch.
+    if (emitter.written !== written) await ctx.writer.flush();
   }
+  // Streaming writes a STATE at each of its checkpoints; the snapshots' positions go out first.
+  await emitter.flush();
+  emitter.setPace(undefined);
   // A LOG_BASED stream whose snapshot failed is not streamed: its next run snapshots it again.
   const streaming = logicalPlans.filter((p) => !failures.names.includes(p.tapStreamId));
   if (streaming.length > 0) {
@@ -187,6 +204,6 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
   }
   // The first stream that failed part-way goes first next time.
   emitter.setCurrentlySyncing(resumeFirst ?? null);
-  await emitter.emit();
+  await emitter.flush();
   failures.check(plans.length + unavailable.length);
 }
