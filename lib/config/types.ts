@@ -20,7 +20,12 @@ export interface TapConfig {
   port: number;
   user: string;
   password?: string;
+  /** The database connected to (the first one when the config names several). */
   dbname: string;
+  /** `dbname` as a comma-separated list of several databases: each is discovered. */
+  databases?: string[];
+  /** Discover the databases of this list that exist (not templates, not rdsadmin), as singer-io. */
+  filter_dbs?: string[];
   /** Only these schemas are discovered; undefined = every schema the user can use. */
   filter_schemas?: string[];
   sslmode: SslMode;

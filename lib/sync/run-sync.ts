@@ -13,7 +13,7 @@
  * `state_interval` records or every few seconds, a failure's position at once, and one at the
  * end; LOG_BASED streaming writes its own as before.
  */
-import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
+import type { StreamPlan } from '../catalog/plan';
 import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
 import { AbortedError, describeError, isPipeClosed, SyncError, TapError } from '../errors';
@@ -23,6 +23,8 @@ import type { Bookmark, TapState } from '../state/types';
 import { startingBookmark } from '../state/transitions';
 import { syncFullTable } from './full-table';
 import { syncIncremental } from './incremental';
+import type { TapSql } from '../db/connect';
+import { planDatabases, type DatabaseAccess, type DatabasePlans } from './database-plans';
 import { heapFacts, type HeapFacts } from './heap-facts';
 import { StateEmitter } from './state-emitter';
 import { logicalStreamSchema } from './logical/logical-schema';
@@ -124,14 +126,24 @@ export interface SyncInput {
   state: TapState;
 }
 
-/** `lookup` is the discovery query: the plan checks the catalog against the live relations it reads. */
-export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lookup: RelationLookup): Promise<void> {
-  const selected = selectedStreams(catalog);
-  const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
-  const relations = selected.length > 0 ? await lookup(schemas) : [];
-  const { plans, unavailable } = buildPlan(catalog, relations, ctx.config, state.currently_syncing);
+/**
+ * `lookup` is the discovery query: the plan checks the catalog against the live relations it
+ * reads. With `databases`, streams whose `database-name` is another database of the server read
+ * through a connection to it (./database-plans.ts).
+ */
+export async function runSync(ctx: RunContext, input: SyncInput, lookup: RelationLookup, databases?: DatabaseAccess): Promise<void> {
+  const planned = await planDatabases(ctx.sql, ctx.config, input.catalog, input.state.currently_syncing, lookup, databases);
+  try {
+    await runPlans(ctx, input, planned, lookup);
+  } finally {
+    await planned.close();
+  }
+}
+
+async function runPlans(ctx: RunContext, { state }: SyncInput, planned: DatabasePlans, lookup: RelationLookup): Promise<void> {
+  const { plans, unavailable } = planned;
   const strategies = plans.map(strategyFor);
-  if (selected.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
+  if (plans.length + unavailable.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
 
   const failures = new Failures(ctx);
   for (const gone of unavailable) failures.add(gone.tapStreamId, new SyncError('STREAM_UNAVAILABLE', gone.message));
@@ -140,7 +152,9 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
 
   const emitter = new StateEmitter(state, ctx.writer, { everyRecords: ctx.config.state_interval, everyMs: STATE_EVERY_MS, clock: () => performance.now() });
   const streamCtx: RunContext = { ...ctx, writer: emitter.countingWriter(ctx.writer) };
-  const facts = await heapFacts(ctx.sql, plans);
+  // Heap facts per database: an oid names a table of one database only.
+  const facts = new Map<TapSql, HeapFacts>();
+  for (const sql of planned.connections) facts.set(sql, await heapFacts(sql, plans.filter((p) => planned.sqlOf(p) === sql)));
   const confirmable: bigint[] = [];
   const schemaSent = new Set<string>();
   let resumeFirst: string | undefined;
@@ -168,7 +182,9 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
     });
     ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
-      await strategies[index](streamCtx, plan, emitter, reset ? {} : bookmark, facts);
+      const sql = planned.sqlOf(plan);
+      const planCtx = sql === ctx.sql ? streamCtx : { ...streamCtx, sql };
+      await strategies[index](planCtx, plan, emitter, reset ? {} : bookmark, facts.get(sql) as HeapFacts);
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');
       // The position the failed stream reached (its strategy set it) goes out now.
