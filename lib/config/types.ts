@@ -43,7 +43,7 @@ export interface TapConfig {
   json_as_object: boolean;
   /** Columns added to a selected table since discovery: sent (include) or left out (ignore). */
   new_columns: 'include' | 'ignore';
-  /** A STATE message every this many records (and at the end of each stream). */
+  /** A STATE message once this many records went out since the last one (and at the end of the run). */
   state_interval: number;
   /** Session timeouts in milliseconds (0 = none), sent as start-up parameters. */
   statement_timeout: number;
