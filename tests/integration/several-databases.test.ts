@@ -95,6 +95,13 @@ test('a sync reads each stream from its own database', async () => {
   expect(state?.bookmarks[`${DB_B}-${SCHEMA}-items`]).toMatchObject({ replication_key: 'id', replication_key_value: 7 });
 });
 
+test('--select names streams of several databases by their <db>-<schema>-<table> ids', async () => {
+  const run = await runTap(['--select', `${DB_B}-${SCHEMA}-only_b`], { config });
+  expect(run.stderr).not.toMatch(/ERROR/);
+  expect(run.code).toBe(0);
+  expect(new Set(byType(run.messages, 'RECORD').map((m) => m.stream))).toEqual(new Set([`${DB_B}-${SCHEMA}-only_b`]));
+});
+
 test('a singer-io state of <db>-<schema>-<table> ids resumes: the interrupted stream first, from its bookmark', async () => {
   const chosen = select(catalog, {
     [`${DB_A}-${SCHEMA}-items`]: { 'replication-method': 'INCREMENTAL', 'replication-key': 'id' },
