@@ -27,6 +27,7 @@ import type { TapSql } from '../db/connect';
 import { planDatabases, type DatabaseAccess, type DatabasePlans } from './database-plans';
 import { heapFacts, type HeapFacts } from './heap-facts';
 import { StateEmitter } from './state-emitter';
+import { checkpointAfterFailure } from './stream-io';
 import { logicalStreamSchema } from './logical/logical-schema';
 import { syncLogical } from './logical/logical-sync';
 import { lsnFromBookmark, minLsn, parseLsn } from './logical/lsn';
@@ -188,7 +189,7 @@ async function runPlans(ctx: RunContext, { state }: SyncInput, planned: Database
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');
       // The position the failed stream reached (its strategy set it) goes out now.
-      if (!isPipeClosed(error)) await emitter.flush();
+      await checkpointAfterFailure(() => emitter.flush(), error);
       if (stopsTheRun(ctx, error)) throw streamFailure(`stream ${plan.tapStreamId}`, error);
       failures.add(plan.tapStreamId, error);
       resumeFirst ??= plan.tapStreamId;
