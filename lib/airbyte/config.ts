@@ -60,7 +60,7 @@ function takeExtras(config: Json, warnings: string[]): { checkPrivileges: boolea
     extras.maxConnections = Math.min(4, n);
   }
   if ('checkpoint_target_interval_seconds' in config) {
-    warnings.push('config: checkpoint_target_interval_seconds has no effect: a STATE is written every 10000 records and after each table');
+    warnings.push('config: checkpoint_target_interval_seconds has no effect: a STATE is written every 10000 records, at least every 2 s while tables finish, and at the end');
   }
   for (const key of ['entra_service_principal_auth', 'entra_tenant_id', 'entra_client_id', 'check_privileges', 'max_db_connections', 'checkpoint_target_interval_seconds']) {
     delete config[key];

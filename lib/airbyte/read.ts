@@ -83,7 +83,7 @@ export async function runRead(input: ReadInput): Promise<void> {
     });
     const ctx: RunContext = { config: settings.tap, sql: session.sql, writer, log, signal: controller.signal, now: () => new Date(), tunnel: session.tunnel };
     try {
-      await runSync(ctx, { catalog: selection.catalog, state }, (schemas) => introspect(session.sql, { filter_schemas: [...schemas] }));
+      await runSync(ctx, { catalog: selection.catalog, state }, { reading: (schemas) => introspect(session.sql, { filter_schemas: [...schemas] }) });
       if (controller.signal.aborted) throw new AbortedError(String(controller.signal.reason));
       await writer.finish(true);
     } catch (error) {

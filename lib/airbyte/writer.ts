@@ -5,8 +5,8 @@
  * - RECORD: the engine frames records with this writer's record format (`recordFormat`), so
  *   RECORD lines arrive as Airbyte lines — bytes or strings — and pass through untouched.
  * - SCHEMA (the start of a stream) → STREAM_STATUS STARTED and its ESTIMATE; the first record
- *   batch → RUNNING; a STATE with `currently_syncing: null` after a stream → COMPLETE (LOG_BASED
- *   streams complete with the run, `finish`).
+ *   batch → RUNNING; a stream the engine ended (`endStream`) → COMPLETE after the next STATE,
+ *   which holds its final bookmark (LOG_BASED streams complete with the run, `finish`).
  * - STATE → per-stream STATE messages (`STREAM`), or one `GLOBAL` with the shared LSN in CDC
  *   mode, each with `sourceStats.recordCount`: the records since that stream's (or, GLOBAL,
  *   any) previous STATE.
@@ -68,6 +68,8 @@ export class AirbyteWriter implements MessageWriter {
   private before: string[] = [];
   /** The non-LOG_BASED stream being read, if any. */
   private current: string | undefined;
+  /** Streams that ended, COMPLETE once a STATE with their final bookmark is out. */
+  private ended: string[] = [];
 
   constructor(private readonly options: AirbyteWriterOptions) {}
 
@@ -131,6 +133,12 @@ export class AirbyteWriter implements MessageWriter {
     return this.send(lines);
   }
 
+  endStream(stream: string): void {
+    if (this.options.logical.has(stream) || this.complete.has(stream)) return;
+    this.ended.push(stream);
+    if (this.current === stream) this.current = undefined;
+  }
+
   /** Writes a line that is not part of the engine's stream (LOG, TRACE). */
   writeLine(line: string): Pending {
     return this.send([line]);
@@ -163,11 +171,11 @@ export class AirbyteWriter implements MessageWriter {
 
   private stateLines(state: TapState): string[] {
     const lines = this.options.global ? this.globalState(state) : this.streamStates(state);
-    if (state.currently_syncing === null && this.current !== undefined) {
-      this.complete.add(this.current);
-      lines.push(streamStatusMessage(this.descriptor(this.current), 'COMPLETE', this.options.clock()));
-      this.current = undefined;
+    for (const id of this.ended) {
+      this.complete.add(id);
+      lines.push(streamStatusMessage(this.descriptor(id), 'COMPLETE', this.options.clock()));
     }
+    this.ended = [];
     return lines;
   }
 

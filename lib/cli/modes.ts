@@ -6,7 +6,7 @@ import type { TapConfig } from '../config/types';
 import type { RunContext } from '../context';
 import { AbortedError, isPipeClosed } from '../errors';
 import type { Logger } from '../log/logger';
-import { readingConfig, type TapSql } from '../db/connect';
+import { connect, readingConfig, type TapSql } from '../db/connect';
 import type { SshTunnel } from '../db/ssh-tunnel';
 import type { ServerInfo } from '../db/server-info';
 import { SyncMetrics } from '../log/metrics';
@@ -49,9 +49,15 @@ export async function runTest({ sql, primary, config, server, stderr, tunnel }: 
   for (const line of logicalReport(await inspectLogicalSetup(primary ?? sql, config), config)) stderr(`tap-postgres-ts: ${line}`);
 }
 
-export async function runDiscover({ sql, config, log }: ModeInput): Promise<void> {
+/** A connection to another database of the same server (several databases), ended by the caller. */
+export function databaseOpener({ config, log, tunnel }: ModeInput): (dbname: string) => TapSql {
+  return (dbname) => connect({ ...config, dbname }, { log, max: 2, tunnel });
+}
+
+export async function runDiscover(input: ModeInput): Promise<void> {
+  const { sql, config, log } = input;
   const { discoverCatalog } = await import('../discovery/discover');
-  const catalog = await discoverCatalog(sql, config, log);
+  const catalog = await discoverCatalog(sql, config, log, databaseOpener(input));
   await writeStdout(JSON.stringify(catalog) + '\n');
 }
 
@@ -82,7 +88,8 @@ export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<vo
   };
   try {
     const lookupOn = (sql: TapSql) => (schemas: readonly string[]) => introspect(sql, { filter_schemas: [...schemas] });
-    await runSync(ctx, sync, lookupOn(input.sql), input.primary && lookupOn(input.primary));
+    const databases = { open: databaseOpener(input), lookup: (sql: TapSql, schemas: readonly string[]) => lookupOn(sql)(schemas) };
+    await runSync(ctx, sync, { reading: lookupOn(input.sql), primary: input.primary && lookupOn(input.primary), databases });
   } catch (error) {
     if (!isPipeClosed(error)) await writer.flush().catch(() => undefined);
     throw error;

@@ -12,7 +12,7 @@ import type { SingerCatalog } from '../catalog/types';
 import type { TapConfig } from '../config/types';
 import { InputError } from '../errors';
 import type { CliArgs } from './args';
-import type { ModeInput } from './modes';
+import { databaseOpener, type ModeInput } from './modes';
 
 /** The schemas to discover: those the patterns reach, within the config's filter_schemas. */
 function schemasToDiscover(config: TapConfig, reachable: string[] | undefined): string[] | undefined {
@@ -28,7 +28,7 @@ async function discovered(input: ModeInput, filterSchemas: string[] | undefined,
   if (filterSchemas !== undefined && filterSchemas.length === 0) return { streams: [] };
   // Before a sync, discovery's summary line is debug: a bad pattern's error stays the one line.
   const log = quiet ? { ...input.log, info: input.log.debug } : input.log;
-  return discoverCatalog(input.sql, { ...input.config, filter_schemas: filterSchemas }, log);
+  return discoverCatalog(input.sql, { ...input.config, filter_schemas: filterSchemas }, log, databaseOpener(input));
 }
 
 /**
@@ -38,7 +38,9 @@ async function discovered(input: ModeInput, filterSchemas: string[] | undefined,
 async function selectedCatalog(input: ModeInput, args: CliArgs, catalogInput: unknown, scoped: boolean): Promise<SingerCatalog> {
   const patterns = args.select.map(parseSelectPattern);
   if (catalogInput !== undefined) return applySelection(parseCatalog(catalogInput), patterns, { keepCatalogSelection: true });
-  const filter = scoped ? schemasToDiscover(input.config, reachableSchemas(patterns)) : input.config.filter_schemas;
+  // Several databases: ids start with the database, so the patterns do not name schemas.
+  const severalDatabases = input.config.databases !== undefined || input.config.filter_dbs !== undefined;
+  const filter = scoped && !severalDatabases ? schemasToDiscover(input.config, reachableSchemas(patterns)) : input.config.filter_schemas;
   const catalog = await discovered(input, filter, scoped);
   try {
     return applySelection(catalog, patterns, { keepCatalogSelection: false });

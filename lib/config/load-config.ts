@@ -124,7 +124,7 @@ export function loadConfigWithWarnings(
     host: (valid.host as string | undefined) ?? defaultHost(port),
     port,
     user,
-    dbname: (valid.dbname as string | undefined) ?? user,
+    dbname: (splitSchemas(valid.dbname) ?? [user])[0],
     sslmode: (valid.sslmode as SslMode | undefined) ?? LIBPQ_DEFAULTS.sslmode,
     application_name: (valid.application_name as string | undefined) ?? LIBPQ_DEFAULTS.application_name,
     connect_timeout: (valid.connect_timeout as number | undefined) ?? LIBPQ_DEFAULTS.connect_timeout,
@@ -168,6 +168,11 @@ export function loadConfigWithWarnings(
   if (filter) config.filter_schemas = filter;
   const streamOptions = rowFilters(valid.stream_options);
   if (streamOptions) config.stream_options = streamOptions;
+  // Several databases: `dbname` as a comma-separated list (the first is connected to first), or filter_dbs.
+  const databases = splitSchemas(valid.dbname);
+  if (databases && databases.length > 1) config.databases = databases;
+  const filterDbs = splitSchemas(valid.filter_dbs);
+  if (filterDbs) config.filter_dbs = filterDbs;
   if (valid.default_replication_method !== undefined) {
     config.default_replication_method = valid.default_replication_method as ReplicationMethod;
   }

@@ -32,7 +32,12 @@ export interface TapConfig {
   port: number;
   user: string;
   password?: string;
+  /** The database connected to (the first one when the config names several). */
   dbname: string;
+  /** `dbname` as a comma-separated list of several databases: each is discovered. */
+  databases?: string[];
+  /** Discover the databases of this list that exist (not templates, not rdsadmin), as singer-io. */
+  filter_dbs?: string[];
   /** Only these schemas are discovered; undefined = every schema the user can use. */
   filter_schemas?: string[];
   sslmode: SslMode;
@@ -52,7 +57,7 @@ export interface TapConfig {
   json_as_object: boolean;
   /** Columns added to a selected table since discovery: sent (include) or left out (ignore). */
   new_columns: 'include' | 'ignore';
-  /** A STATE message every this many records (and at the end of each stream). */
+  /** A STATE message once this many records went out since the last one (and at the end of the run). */
   state_interval: number;
   /** Session timeouts in milliseconds (0 = none), sent as start-up parameters. */
   statement_timeout: number;

@@ -79,6 +79,10 @@ export function connectionOptions(config: TapConfig, options: ConnectOptions = {
     connect_timeout: config.connect_timeout,
     max: options.max ?? 4,
     max_lifetime: null,
+    // Unnamed statements: most of the tap's statements run once (a COPY per table); naming and
+    // caching each would cost a round of Parse/Describe and server memory per table, and a
+    // transaction-mode pooler cannot keep named statements anyway.
+    prepare: false,
     fetch_types: false,
     types: TEXT_TYPES,
     connection: sessionParameters(config),

@@ -11,6 +11,8 @@ import { isViewKind, type ColumnInfo, type RelationInfo } from '../pg/types';
 export interface CatalogOptions {
   databaseName: string;
   jsonAsObject: boolean;
+  /** Several databases are discovered: ids are `<database>-<schema>-<table>` (singer-io's form). */
+  databaseInId?: boolean;
 }
 
 function columnEntry(column: ColumnInfo, keys: ReadonlySet<string>): MetadataEntry {
@@ -44,7 +46,7 @@ function streamEntry(relation: RelationInfo, keys: string[], options: CatalogOpt
 
 /** One catalog stream for one relation; columns in attnum order. */
 export function buildStream(relation: RelationInfo, options: CatalogOptions): CatalogStream {
-  const id = streamId(relation.schema, relation.name);
+  const id = options.databaseInId ? `${options.databaseName}-${streamId(relation.schema, relation.name)}` : streamId(relation.schema, relation.name);
   const columns = [...relation.columns].sort((a, b) => a.position - b.position);
   const names = new Set(columns.map((column) => column.name));
   // A key the user cannot read in full identifies nothing: no key then.
@@ -69,4 +71,9 @@ function compareIds(a: CatalogStream, b: CatalogStream): number {
 /** The whole catalog, streams sorted by tap_stream_id (UTF-16 code-unit order, the same in every locale). */
 export function buildCatalog(relations: readonly RelationInfo[], options: CatalogOptions): SingerCatalog {
   return { streams: relations.map((relation) => buildStream(relation, options)).sort(compareIds) };
+}
+
+/** The catalogs of several databases as one, streams sorted by tap_stream_id. */
+export function mergeCatalogs(catalogs: readonly SingerCatalog[]): SingerCatalog {
+  return { streams: catalogs.flatMap((catalog) => catalog.streams).sort(compareIds) };
 }

@@ -31,6 +31,8 @@ export interface MessageWriter {
   writeBytes?(data: Uint8Array): void | Promise<void>;
   /** Optional: how this writer's RECORD lines are framed (lib/messages/record-format.ts); Singer's when absent. */
   recordFormat?(stream: string): StreamRecordFormat;
+  /** Optional: every record of `stream` was written and it succeeded; a later STATE holds its final bookmark. */
+  endStream?(stream: string): void;
 }
 
 export interface StreamWriterOptions {

@@ -49,23 +49,25 @@ const MAX_SPAN = 2 ** 31;
 
 /**
  * `start` is the stream's bookmark when it resumes the same heap (same relfilenode), else
- * undefined: the run starts at page 0 with a horizon taken now, before its COPY.
+ * undefined: the run starts at page 0 with a horizon taken now, before its COPY, or with
+ * `horizon` when one was taken earlier in the run (an older horizon is as good: lib/sync/heap-facts.ts).
  */
-export async function resumePoint(ctx: RunContext, plan: StreamPlan, start: Bookmark | undefined): Promise<ResumePoint> {
+export async function resumePoint(ctx: RunContext, plan: StreamPlan, start: Bookmark | undefined, horizon?: number | false): Promise<ResumePoint> {
+  if (!start && typeof horizon === 'number') return { page: 0, horizon, next: horizon };
   const [row] = await ctx.sql`
     SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`;
   const now = { page: 0, horizon: Number(row.xmin), next: Number(row.xmin) };
   if (!start || !start.ctid_page) return now;
-  const horizon = start.snapshot_xmin;
-  if (typeof horizon !== 'number' || !Number.isSafeInteger(horizon)) {
+  const given = start.snapshot_xmin;
+  if (typeof given !== 'number' || !Number.isSafeInteger(given)) {
     ctx.log.info(`${plan.tapStreamId}: the STATE has no snapshot_xmin (written by an older tap); reading the table again from page 0 in the same version`);
     return now;
   }
-  if (Number(row.xmax) - horizon >= MAX_SPAN || horizon > Number(row.xmax)) {
+  if (Number(row.xmax) - given >= MAX_SPAN || given > Number(row.xmax)) {
     ctx.log.info(`${plan.tapStreamId}: too many transactions since the interrupted sync to tell which rows moved; reading the table again from page 0 in the same version`);
     return now;
   }
-  return { page: start.ctid_page, horizon, next: now.horizon };
+  return { page: start.ctid_page, horizon: given, next: now.horizon };
 }
 
 function checkedInteger(value: number, what: string): string {

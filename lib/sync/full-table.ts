@@ -22,27 +22,13 @@ import { copyToRecords } from './copy-reader';
 import { resumePoint, resumeRows } from './full-table-resume';
 import { fullTablePlain, isBounded } from './queries';
 import { addCopyResult, emptyCopyResult, withRetries } from './retry';
+import { heapInfoOf, heapRows, type HeapFacts, type HeapInfo } from './heap-facts';
 import type { StateEmitter } from './state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
 
-interface HeapInfo {
-  relfilenode: number;
-  resumable: boolean;
-  /** The heap's pages as of the last VACUUM / ANALYZE (relpages), for progress; no lock taken. */
-  pages: number;
-}
-
 async function heapInfo(ctx: RunContext, plan: StreamPlan): Promise<HeapInfo> {
-  const [row] = await ctx.sql`
-    SELECT pg_relation_filenode(c.oid)::int8::text AS filenode, c.relhassubclass AS has_children,
-           current_setting('server_version_num')::int AS version_num,
-           c.relpages::int8::text AS pages
-    FROM pg_class c WHERE c.oid = ${plan.relation.oid}`;
-  const filenode = row ? Number(row.filenode ?? 0) : 0;
-  const plainHeap = plan.relation.kind === 'r' || plan.relation.kind === 'm';
-  // A filtered or limited stream (stream_options, max_record_count) reads with the plain query.
-  const resumable = Boolean(row) && plainHeap && !isBounded(plan) && row.has_children === false && Number(row.version_num) >= 140000 && filenode > 0;
-  return { relfilenode: filenode, resumable, pages: row ? Number(row.pages ?? 0) : 0 };
+  const [row] = await heapRows(ctx.sql, [plan.relation.oid]);
+  return heapInfoOf(row);
 }
 
 function ctidPage(ctid: string | null): number {
@@ -50,16 +36,20 @@ function ctidPage(ctid: string | null): number {
   return ctid === null ? 0 : Number(ctid.slice(1, ctid.indexOf(',')));
 }
 
-export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark): Promise<void> {
+/** `facts`: the run's facts of every heap; a stream that resumes a position asks for its own. */
+export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark, facts?: HeapFacts): Promise<void> {
   const id = plan.tapStreamId;
-  let heap = await withRetries(ctx, id, () => heapInfo(ctx, plan));
+  const known = start.ctid_page === undefined ? facts?.heaps.get(plan.relation.oid) : undefined;
+  let heap = known ?? (await withRetries(ctx, id, () => heapInfo(ctx, plan)));
+  // A filtered or limited stream (stream_options, max_record_count) reads with the plain query.
+  if (isBounded(plan)) heap = { ...heap, resumable: false };
   const interrupted = heap.resumable && start.version !== undefined && start.ctid_page !== undefined;
   const sameHeap = interrupted && start.relfilenode === heap.relfilenode;
   if (interrupted && !sameHeap) {
     ctx.log.info(`${id}: the table was rewritten since the interrupted sync (VACUUM FULL or CLUSTER); reading it again from the start`);
   }
   const version = interrupted ? (start.version as number) : ctx.now().getTime();
-  const point = heap.resumable ? await resumePoint(ctx, plan, sameHeap ? start : undefined) : undefined;
+  const point = heap.resumable ? await resumePoint(ctx, plan, sameHeap ? start : undefined, known && facts?.horizon) : undefined;
   let page = point?.page ?? 0;
   let horizon = point?.horizon ?? 0;
   if (heap.resumable && heap.pages > 0) ctx.metrics?.estimate(id, { unit: 'pages', total: heap.pages });

@@ -8,9 +8,13 @@
  * error inside it) fails alone: one error line naming it, its last STATE stands, and the other
  * streams still sync. The run then ends with exit 1 and a summary line listing the failed
  * streams. A signal or a closed output pipe still stops the whole run.
+ *
+ * STATE messages of the table streams are paced (./state-emitter.ts): one every
+ * `state_interval` records or every few seconds, a failure's position at once, and one at the
+ * end; LOG_BASED streaming writes its own as before.
  */
 import { datesAsTextLookup } from '../catalog/dates-as-text';
-import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../catalog/plan';
+import type { StreamPlan } from '../catalog/plan';
 import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
 import { AbortedError, describeError, isPipeClosed, SyncError, TapError } from '../errors';
@@ -21,14 +25,18 @@ import { startingBookmark } from '../state/transitions';
 import { checkRowFilters } from './check-row-filters';
 import { syncFullTable } from './full-table';
 import { syncIncremental } from './incremental';
+import type { TapSql } from '../db/connect';
+import { planDatabases, type DatabaseAccess, type DatabasePlans } from './database-plans';
+import { heapFacts, type HeapFacts } from './heap-facts';
 import { StateEmitter } from './state-emitter';
+import { checkpointAfterFailure } from './stream-io';
 import { logicalStreamSchema } from './logical/logical-schema';
 import { syncLogical } from './logical/logical-sync';
 import { lsnFromBookmark, minLsn, parseLsn } from './logical/lsn';
 import { checkLogicalSetup } from './logical/slot-check';
 import { snapshotLogicalStream } from './logical/snapshot';
 
-type Strategy = (ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark) => Promise<void>;
+type Strategy = (ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark, facts: HeapFacts) => Promise<void>;
 
 function strategyFor(plan: StreamPlan): Strategy {
   switch (plan.method) {
@@ -84,10 +92,13 @@ class Failures {
   }
 }
 
+/** The longest a paced run goes without a STATE while streams finish. */
+export const STATE_EVERY_MS = 2000;
+
 /** Between streams: after SIGTERM/SIGINT, write the state reached and stop. */
 async function stopIfAborted(ctx: RunContext, emitter: StateEmitter): Promise<void> {
   if (!ctx.signal.aborted) return;
-  await emitter.emit();
+  await emitter.flush();
   throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
 }
 
@@ -118,21 +129,34 @@ export interface SyncInput {
   state: TapState;
 }
 
-/**
- * `lookup` is the discovery query: the plan checks the catalog against the live relations it reads.
- * With use_secondary (`ctx.primary`), everything LOG_BASED runs on the primary, `primaryLookup` too.
- */
-export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, liveLookup: RelationLookup, primaryLiveLookup = liveLookup): Promise<void> {
-  const asText = (l: RelationLookup) => (ctx.config.dates_as_string ? datesAsTextLookup(l) : l);
-  const lookup = asText(liveLookup);
-  const primaryLookup = asText(primaryLiveLookup);
+/** The discovery queries a run plans with. */
+export interface SyncLookups {
+  /** On the reading connection: the plan checks the catalog against the live relations it reads. */
+  reading: RelationLookup;
+  /** With use_secondary (`ctx.primary`): the same on the primary, for everything LOG_BASED. */
+  primary?: RelationLookup;
+  /** With several databases: streams whose `database-name` is another database read through a connection to it (./database-plans.ts). */
+  databases?: DatabaseAccess;
+}
+
+export async function runSync(ctx: RunContext, input: SyncInput, lookups: SyncLookups): Promise<void> {
+  const asText = (l: RelationLookup): RelationLookup => (ctx.config.dates_as_string ? datesAsTextLookup(l) : l);
+  const lookup = asText(lookups.reading);
+  const other = lookups.databases;
+  const databases = other && { open: other.open, lookup: (sql: TapSql, schemas: readonly string[]) => asText((s) => other.lookup(sql, s))(schemas) };
+  const planned = await planDatabases(ctx.sql, ctx.config, input.catalog, input.state.currently_syncing, lookup, databases);
+  try {
+    await runPlans(ctx, input, planned, lookups.primary ? asText(lookups.primary) : lookup);
+  } finally {
+    await planned.close();
+  }
+}
+
+async function runPlans(ctx: RunContext, { state }: SyncInput, planned: DatabasePlans, primaryLookup: RelationLookup): Promise<void> {
+  const { plans, unavailable } = planned;
   const logicalCtx: RunContext = ctx.primary ? { ...ctx, sql: ctx.primary } : ctx;
-  const selected = selectedStreams(catalog);
-  const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
-  const relations = selected.length > 0 ? await lookup(schemas) : [];
-  const { plans, unavailable } = buildPlan(catalog, relations, ctx.config, state.currently_syncing);
   const strategies = plans.map(strategyFor);
-  if (selected.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
+  if (plans.length + unavailable.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
 
   const failures = new Failures(ctx);
   for (const gone of unavailable) failures.add(gone.tapStreamId, new SyncError('STREAM_UNAVAILABLE', gone.message));
@@ -140,7 +164,11 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, li
   const slotConfirmed = await checkLogical(logicalCtx, logicalPlans);
   await checkRowFilters(ctx, plans);
 
-  const emitter = new StateEmitter(state, ctx.writer);
+  const emitter = new StateEmitter(state, ctx.writer, { everyRecords: ctx.config.state_interval, everyMs: STATE_EVERY_MS, clock: () => performance.now() });
+  const streamCtx: RunContext = { ...ctx, writer: emitter.countingWriter(ctx.writer) };
+  // Heap facts per database: an oid names a table of one database only.
+  const facts = new Map<TapSql, HeapFacts>();
+  for (const sql of planned.connections) facts.set(sql, await heapFacts(sql, plans.filter((p) => planned.sqlOf(p) === sql)));
   const confirmable: bigint[] = [];
   const schemaSent = new Set<string>();
   let resumeFirst: string | undefined;
@@ -168,9 +196,13 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, li
     });
     ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
-      await strategies[index](plan.method === 'LOG_BASED' ? logicalCtx : ctx, plan, emitter, reset ? {} : bookmark);
+      const sql = plan.method === 'LOG_BASED' ? logicalCtx.sql : planned.sqlOf(plan);
+      const planCtx = sql === ctx.sql ? streamCtx : { ...streamCtx, sql };
+      await strategies[index](planCtx, plan, emitter, reset ? {} : bookmark, facts.get(planned.sqlOf(plan)) as HeapFacts);
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');
+      // The position the failed stream reached (its strategy set it) goes out now.
+      await checkpointAfterFailure(() => emitter.flush(), error);
       if (stopsTheRun(ctx, error)) throw streamFailure(`stream ${plan.tapStreamId}`, error);
       failures.add(plan.tapStreamId, error);
       resumeFirst ??= plan.tapStreamId;
@@ -180,10 +212,15 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, li
     }
     ctx.metrics?.end(plan.tapStreamId, 'succeeded');
     emitter.setCurrentlySyncing(null);
+    ctx.writer.endStream?.(plan.tapStreamId);
+    const written = emitter.written;
     await emitter.emit();
-    // The writer batches 1 MiB; a finished stream's STATE goes out now, not with the next batch.
-    await ctx.writer.flush();
+    // The writer batches 1 MiB; a STATE written here goes out now, not with the next batch.
+    if (emitter.written !== written) await ctx.writer.flush();
   }
+  // Streaming writes a STATE at each of its checkpoints; the snapshots' positions go out first.
+  await emitter.flush();
+  emitter.setPace(undefined);
   // A LOG_BASED stream whose snapshot failed is not streamed: its next run snapshots it again.
   const streaming = logicalPlans.filter((p) => !failures.names.includes(p.tapStreamId));
   if (streaming.length > 0) {
@@ -197,6 +234,6 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, li
   }
   // The first stream that failed part-way goes first next time.
   emitter.setCurrentlySyncing(resumeFirst ?? null);
-  await emitter.emit();
+  await emitter.flush();
   failures.check(plans.length + unavailable.length);
 }

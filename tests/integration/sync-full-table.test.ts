@@ -45,8 +45,10 @@ test('first sync: SCHEMA, STATE, ACTIVATE_VERSION, every row, ACTIVATE_VERSION, 
   const types = run.messages.map((m) => m.type);
   expect(types[0]).toBe('SCHEMA');
   expect(types.slice(1, 3)).toEqual(['STATE', 'ACTIVATE_VERSION']);
-  // From 14 the bookmark drops its heap page after the rows (a new STATE); before, it is unchanged.
-  expect(types.slice(-3)).toEqual(tidRange ? ['ACTIVATE_VERSION', 'STATE', 'STATE'] : ['RECORD', 'ACTIVATE_VERSION', 'STATE']);
+  // After the rows one STATE: the stream's final bookmark and currently_syncing null together
+  // (a finished stream's STATE waits for the next one due, here the run's last).
+  expect(types.slice(-2)).toEqual(['ACTIVATE_VERSION', 'STATE']);
+  expect(types.slice(-3, -2)).toEqual([expect.stringMatching(/^(RECORD|STATE)$/)]);
   const got = ids(run);
   expect(got).toHaveLength(ROWS);
   expect(new Set(got).size).toBe(ROWS);

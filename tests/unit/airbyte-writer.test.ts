@@ -36,7 +36,10 @@ test('a FULL_TABLE stream: STARTED, ESTIMATE, STATE, RUNNING, records (bytes), S
   expect(format.changeColumns).toEqual({ lsn: '_ab_cdc_lsn', deletedAt: '_ab_cdc_deleted_at', updatedAt: '_ab_cdc_updated_at' });
   w.writeBytes(Buffer.from(`${format.prefix}{"id":1}${tail}\n${format.prefix}{"id":2}${tail}\n`));
   format.written?.(2);
-  w.write(state('s-a', { 's-a': { version: 1 } }));
+  // The engine ends the stream; COMPLETE waits for the STATE that holds its final bookmark.
+  w.endStream('s-a');
+  await w.flush();
+  expect(out.lines).toHaveLength(6);
   w.write(state(null, { 's-a': { version: 1 } }));
   await w.flush();
   expect(parsed(out.lines)).toEqual([

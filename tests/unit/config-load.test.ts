@@ -114,6 +114,15 @@ describe('merging and normalising', () => {
     expect(loadConfig([{ port: 1 }, { port: null, password: null }], {}).port).toBe(1);
   });
 
+  it('several databases: dbname as a comma list connects to the first; filter_dbs as a string or an array', () => {
+    const several = loadConfig([{ ...base, dbname: 'app, sales' }], {});
+    expect([several.dbname, several.databases]).toEqual(['app', ['app', 'sales']]);
+    const one = loadConfig([{ ...base, dbname: 'app' }], {});
+    expect([one.dbname, one.databases, one.filter_dbs]).toEqual(['app', undefined, undefined]);
+    expect(loadConfig([{ ...base, filter_dbs: 'a,b' }], {}).filter_dbs).toEqual(['a', 'b']);
+    expect(loadConfig([{ ...base, filter_dbs: ['a'] }], {}).filter_dbs).toEqual(['a']);
+  });
+
   it('splits a comma string of filter_schemas and keeps arrays', () => {
     expect(loadConfig([{ filter_schemas: 'public, sales ,,x' }], {}).filter_schemas).toEqual(['public', 'sales', 'x']);
     expect(loadConfig([{ filter_schemas: ['a b', 'C'] }], {}).filter_schemas).toEqual(['a b', 'C']);
