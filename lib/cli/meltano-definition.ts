@@ -17,6 +17,7 @@ export const CAPABILITIES = [
   'activate-version',
   'log-based',
   'structured-logging',
+  'stream-maps',
 ] as const;
 
 export type SettingKind = 'string' | 'integer' | 'decimal' | 'boolean' | 'array' | 'object' | 'options' | 'password';

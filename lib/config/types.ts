@@ -55,4 +55,7 @@ export interface TapConfig {
   progress_interval_seconds: number;
   log_level: 'debug' | 'info' | 'warn' | 'error';
   log_format: 'text' | 'json';
+  /** The Singer SDK's inline stream maps and their config (lib/maps/stream-maps.ts); checked when loaded. */
+  stream_maps?: Record<string, unknown>;
+  stream_map_config?: Record<string, unknown>;
 }

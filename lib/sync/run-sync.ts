@@ -13,6 +13,7 @@ import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../
 import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
 import { AbortedError, describeError, isPipeClosed, SyncError, TapError } from '../errors';
+import { applyStreamMaps } from '../maps/plan-maps';
 import { schemaMessage } from '../messages/serialize';
 import type { RelationLookup } from '../pg/types';
 import type { Bookmark, TapState } from '../state/types';
@@ -117,11 +118,13 @@ export interface SyncInput {
 }
 
 /** `lookup` is the discovery query: the plan checks the catalog against the live relations it reads. */
-export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lookup: RelationLookup): Promise<void> {
+export async function runSync(runCtx: RunContext, { catalog, state }: SyncInput, lookup: RelationLookup): Promise<void> {
   const selected = selectedStreams(catalog);
   const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
   const relations = selected.length > 0 ? await lookup(schemas) : [];
-  const { plans, unavailable } = buildPlan(catalog, relations, ctx.config, state.currently_syncing);
+  const sendSchema = (plan: StreamPlan) => (plan.method === 'LOG_BASED' ? logicalStreamSchema(plan, [], runCtx.config.json_as_object) : plan.schema);
+  // Stream maps (stream_maps): checked here, before any output; the run's writer applies them.
+  const { plans, unavailable, ctx, streamContext } = applyStreamMaps(runCtx, buildPlan(catalog, relations, runCtx.config, state.currently_syncing), sendSchema);
   const strategies = plans.map(strategyFor);
   if (selected.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
 
@@ -150,15 +153,14 @@ export async function runSync(ctx: RunContext, { catalog, state }: SyncInput, lo
     for (const warning of plan.warnings) ctx.log.warn(`${plan.tapStreamId}: ${warning}`, { stream: plan.tapStreamId });
     emitter.setCurrentlySyncing(plan.tapStreamId);
     const bookmarkProperties = plan.replicationKey ? [plan.replicationKey] : [];
-    const schema = plan.method === 'LOG_BASED' ? logicalStreamSchema(plan, [], ctx.config.json_as_object) : plan.schema;
-    await ctx.writer.write(schemaMessage(plan.stream, schema, plan.keyProperties, bookmarkProperties));
+    await ctx.writer.write(schemaMessage(plan.stream, sendSchema(plan), plan.keyProperties, bookmarkProperties));
     ctx.log.info(`${plan.tapStreamId}: ${plan.method === 'LOG_BASED' ? 'LOG_BASED snapshot' : `${plan.method} sync`} starts`, {
       stream: plan.tapStreamId,
       columns: plan.columns.length,
     });
     ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
-      await strategies[index](ctx, plan, emitter, reset ? {} : bookmark);
+      await strategies[index](streamContext(plan), plan, emitter, reset ? {} : bookmark);
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');
       if (stopsTheRun(ctx, error)) throw streamFailure(`stream ${plan.tapStreamId}`, error);

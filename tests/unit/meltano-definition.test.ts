@@ -108,11 +108,10 @@ describe('meltano-hub.yml', () => {
     expect(kinds).toMatchObject({ port: 'integer', json_as_object: 'boolean', filter_schemas: 'array', ssl: 'boolean', host: 'string', sslkey: 'password' });
   });
 
-  it('claims the capabilities the tap has, and no stream maps or batch messages', () => {
+  it('claims the capabilities the tap has, and no batch messages', () => {
     expect(definition.capabilities).toEqual(
-      expect.arrayContaining(['catalog', 'properties', 'discover', 'state', 'about', 'test', 'activate-version', 'log-based', 'structured-logging']),
+      expect.arrayContaining(['catalog', 'properties', 'discover', 'state', 'about', 'test', 'activate-version', 'log-based', 'structured-logging', 'stream-maps']),
     );
-    expect(definition.capabilities).not.toContain('stream-maps');
     expect(definition.capabilities).not.toContain('batch');
   });
 });
