@@ -66,6 +66,9 @@ function readString(source: string, start: number): { end: number; text: string 
   return { end: i + 1, text };
 }
 
+/** Python keywords the language does not have, for clear messages. */
+const UNSUPPORTED_KEYWORDS = new Set(['lambda', 'for', 'while', 'import', 'def', 'class', 'yield', 'await', 'async', 'del', 'global', 'return', 'with', 'as', 'from', 'pass', 'raise', 'try', 'except', 'assert', 'elif']);
+
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -91,11 +94,12 @@ function tokenize(source: string): Token[] {
       if ((source[i + text.length] === "'" || source[i + text.length] === '"') && /^[rRbBfFuU]{1,2}$/.test(text)) {
         throw new ExpressionSyntaxError(`string prefix ${text} is not supported`);
       }
+      if (UNSUPPORTED_KEYWORDS.has(text)) throw new ExpressionSyntaxError(`${text} is not supported`);
       tokens.push({ kind: 'name', text });
       i += text.length;
     } else {
       const op = OPERATORS.find((o) => source.startsWith(o, i));
-      if (!op) throw new ExpressionSyntaxError(`${JSON.stringify(source.slice(i, i + 2).trim() || c)} is not supported`);
+      if (!op) throw new ExpressionSyntaxError(`${JSON.stringify(c)} is not supported`);
       tokens.push({ kind: 'op', text: op });
       i += op.length;
     }
@@ -104,8 +108,6 @@ function tokenize(source: string): Token[] {
   return tokens;
 }
 
-/** Python keywords and built-in names the language does not have, for clear messages. */
-const UNSUPPORTED_KEYWORDS = new Set(['lambda', 'for', 'while', 'import', 'def', 'class', 'yield', 'await', 'async', 'del', 'global', 'return', 'with', 'as', 'from', 'pass', 'raise', 'try', 'except', 'assert', 'elif']);
 const KEYWORDS = new Set(['and', 'or', 'not', 'if', 'else', 'in', 'is', 'True', 'False', 'None']);
 
 class Parser {
@@ -318,7 +320,6 @@ class Parser {
     if (name === 'True') return { kind: 'literal', value: true };
     if (name === 'False') return { kind: 'literal', value: false };
     if (name === 'None') return { kind: 'literal', value: null };
-    if (UNSUPPORTED_KEYWORDS.has(name)) throw new ExpressionSyntaxError(`${name} is not supported`);
     if (KEYWORDS.has(name)) throw new ExpressionSyntaxError(`unexpected ${name}`);
     if (this.isOp('(')) return this.call(name);
     return { kind: 'name', name };
