@@ -39,6 +39,10 @@ function numericResult(a: Scalar | undefined, b: Scalar | undefined): Scalar | u
   return a === 'integer' && b === 'integer' ? 'integer' : 'number';
 }
 
+function isNone(expr: Expr): boolean {
+  return expr.kind === 'literal' && expr.value === null;
+}
+
 /** The JSON type an expression yields, when it can be told from its form. */
 export function inferType(expr: Expr, properties: Record<string, JsonSchema>): Scalar | undefined {
   const reference = fieldReference(expr);
@@ -59,9 +63,10 @@ export function inferType(expr: Expr, properties: Record<string, JsonSchema>): S
       return 'boolean';
     case 'logical':
     case 'conditional': {
-      const [a, b] = expr.kind === 'logical' ? [expr.left, expr.right] : [expr.then, expr.otherwise];
-      const left = inferType(a, properties);
-      return left === inferType(b, properties) ? left : undefined;
+      // A None branch only makes the result nullable, which every set property is.
+      const branches = (expr.kind === 'logical' ? [expr.left, expr.right] : [expr.then, expr.otherwise]).filter((e) => !isNone(e));
+      const types = new Set(branches.map((e) => inferType(e, properties)));
+      return types.size === 1 ? [...types][0] : undefined;
     }
     case 'binary': {
       const left = inferType(expr.left, properties);
