@@ -53,6 +53,9 @@ function skipSpace(r: Reader): void {
   while (r.at < r.text.length && ' \t\n\r'.includes(r.text[r.at])) r.at += 1;
 }
 
+/** A literal or a number at the reader's position (sticky: no copy of the rest of the text). */
+const SCALAR = /true|false|null|-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+
 function readValue(r: Reader): Value {
   skipSpace(r);
   const c = r.text[r.at];
@@ -64,7 +67,8 @@ function readValue(r: Reader): Value {
     return value;
   }
   if (c === '{' || c === '[') return readContainer(r, c);
-  const match = /^(?:true|false|null|-?\d+(\.\d+)?([eE][+-]?\d+)?)/.exec(r.text.slice(r.at, r.at + 400));
+  SCALAR.lastIndex = r.at;
+  const match = SCALAR.exec(r.text);
   if (!match) throw new ExpressionRuntimeError(`not JSON: ${r.text.slice(r.at, r.at + 20)}`);
   r.at += match[0].length;
   if (match[0] === 'true') return true;

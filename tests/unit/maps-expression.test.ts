@@ -48,6 +48,8 @@ describe('values', () => {
     expect(run('price')).toBe('1.50');
     expect(run("record['doc']['k']['n']")).toBe('98765432109876543210');
     expect(run('id + 1')).toBe('12345678901234567891');
+    const long = '9'.repeat(1000) + '.' + '1'.repeat(500);
+    expect(toJsonText(decodeJson(`[${long},-${'1'.repeat(600)}]`))).toBe(`[${long},-${'1'.repeat(600)}]`);
   });
 
   it('print as Python prints them (str)', () => {
