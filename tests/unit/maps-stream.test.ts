@@ -3,6 +3,7 @@
  * (record text in, record text out, numbers exact). Bad maps are InputErrors naming the place.
  */
 import { createHash } from 'node:crypto';
+import { loadConfig } from '../../lib/config/load-config';
 import { InputError } from '../../lib/errors';
 import { recordMapper } from '../../lib/maps/record-map';
 import { mapSchema, mappedKeyProperties } from '../../lib/maps/schema-map';
@@ -41,6 +42,13 @@ describe('compiling stream_maps', () => {
     expect(compileStreamMaps({ 'public-users': {} }, {})!.forStream('audit-log')).toBeUndefined();
     expect(compileStreamMaps({ 'p[!u]*': {} }, {})!.forStream('public-users')).toBeUndefined();
     expect(compileStreamMaps({ 'p?blic-[tu]sers': {} }, {})!.forStream('public-users')).toBeDefined();
+  });
+
+  it('is checked when the config is loaded, before anything connects', () => {
+    expect(() => loadConfig([{ stream_maps: { s: { x: 'a.b' } } }], {})).toThrow(/config: stream_maps\.s\.x: "a\.b": attribute and method access/);
+    expect(() => loadConfig([{ stream_maps: 'x' }], {})).toThrow(/\/stream_maps must be an object/);
+    const config = loadConfig([{ stream_maps: { s: { x: null } }, stream_map_config: { k: 1 } }], {});
+    expect(config).toMatchObject({ stream_maps: { s: { x: null } }, stream_map_config: { k: 1 } });
   });
 
   it('is nothing without maps', () => {
