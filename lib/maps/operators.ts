@@ -3,13 +3,20 @@
  * bool) over lib/maps/values.ts. Integer arithmetic stays exact (bigint); anything with a float
  * is a double. A Python TypeError/ValueError becomes an ExpressionRuntimeError. Pure.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { DecimalText, ExpressionRuntimeError, pyStr, truthy, typeName, type Value } from './values';
 
 export type BinaryOperator = '+' | '-' | '*' | '/' | '//' | '%' | '**';
 export type CompareOperator = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in' | 'is' | 'is not';
 export const FUNCTIONS = ['md5', 'str', 'int', 'float', 'bool'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
+
+/** Node's one-shot hash (from 20.12; a third of createHash's cost), else a Hash object. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+function md5Hex(text: string): string {
+  return oneShotHash ? oneShotHash('md5', text, 'hex') : crypto.createHash('md5').update(text, 'utf8').digest('hex');
+}
 
 /** Exponents beyond this are refused (as simpleeval does), so `9 ** 9 ** 9` cannot hang a sync. */
 const MAX_POWER = 4_000_000n;
@@ -168,7 +175,7 @@ function toFloat(value: Value): number {
 export function callFunction(name: FunctionName, arg: Value): Value {
   switch (name) {
     case 'md5':
-      return arg === null ? null : createHash('md5').update(typeof arg === 'string' ? arg : pyStr(arg), 'utf8').digest('hex');
+      return arg === null ? null : md5Hex(typeof arg === 'string' ? arg : pyStr(arg));
     case 'str':
       return pyStr(arg);
     case 'int':

@@ -16,9 +16,10 @@ import { decodeJson, ExpressionRuntimeError, toJsonText, truthy, type Value, typ
 
 interface Members {
   names: string[];
-  /** `"name"` as written. */
-  keyTexts: string[];
-  values: string[];
+  /** Where each member starts (its opening quote), where its value starts, and where it ends. */
+  starts: number[];
+  valueStarts: number[];
+  ends: number[];
 }
 
 /** End of the JSON string starting at `at` (its opening quote), just past the closing quote. */
@@ -31,15 +32,13 @@ function stringEnd(text: string, at: number): number {
   }
 }
 
-/** Splits a compact JSON object's text into its members (names decoded, values as text). */
+/** Splits a compact JSON object's text into its members: names decoded, the rest as offsets. */
 export function splitMembers(text: string): Members {
-  const members: Members = { names: [], keyTexts: [], values: [] };
+  const members: Members = { names: [], starts: [], valueStarts: [], ends: [] };
   let i = 1;
   while (i < text.length - 1) {
     const keyEnd = stringEnd(text, i);
-    const keyText = text.slice(i, keyEnd);
-    const start = keyEnd + 1;
-    let j = start;
+    let j = keyEnd + 1;
     let depth = 0;
     for (; j < text.length; j += 1) {
       const c = text.charCodeAt(j);
@@ -54,9 +53,11 @@ export function splitMembers(text: string): Members {
         break;
       }
     }
+    const keyText = text.slice(i, keyEnd);
     members.names.push(keyText.includes('\\') ? (JSON.parse(keyText) as string) : keyText.slice(1, -1));
-    members.keyTexts.push(keyText);
-    members.values.push(text.slice(start, j));
+    members.starts.push(i);
+    members.valueStarts.push(keyEnd + 1);
+    members.ends.push(j);
     i = j + 1;
   }
   return members;
@@ -80,34 +81,21 @@ export function recordMapper(map: StreamMap, stream: string, config: ValueMap, k
 
   return (recordJson) => {
     const members = splitMembers(recordJson);
-    const positions = new Map<string, number>();
-    members.names.forEach((name, i) => positions.set(name, i));
-    const decoded = new Map<number, Value>();
+    const { names } = members;
+    const valueText = (i: number) => recordJson.slice(members.valueStarts[i], members.ends[i]);
+    const decoded: Array<Value | undefined> = [];
     let whole: ValueMap | undefined;
     const field = (name: string): Value => {
-      const i = positions.get(name);
-      if (i === undefined) throw new AbsentField(name);
-      if (!decoded.has(i)) decoded.set(i, decodeJson(members.values[i]));
-      return decoded.get(i) as Value;
+      const i = names.indexOf(name);
+      if (i === -1) throw new AbsentField(name);
+      return (decoded[i] ??= decodeJson(valueText(i)));
     };
     const scope: Scope = {
       field,
-      record: () => (whole ??= new Map(members.names.map((name) => [name, field(name)]))),
+      record: () => (whole ??= new Map(names.map((name) => [name, field(name)]))),
       config,
     };
-    const run = (what: string, property: PropertyMap): Value | undefined => {
-      const value = property.value as NonNullable<PropertyMap['value']>;
-      scope.self = positions.has(property.name) ? field(property.name) : undefined;
-      try {
-        return evaluate(value.expr, scope);
-      } catch (error) {
-        if (error instanceof AbsentField) return undefined;
-        if (error instanceof ExpressionRuntimeError) failed(what, value.source, error);
-        throw error;
-      }
-    };
     if (map.filter) {
-      scope.self = undefined;
       try {
         if (!truthy(evaluate(map.filter.expr, scope))) return undefined;
       } catch (error) {
@@ -115,30 +103,49 @@ export function recordMapper(map: StreamMap, stream: string, config: ValueMap, k
         if (!(error instanceof AbsentField)) throw error;
       }
     }
-    const valueText = (property: CompiledProperty): string | undefined => {
+    const computed = (property: CompiledProperty): string | undefined => {
       if (property.reference !== undefined) {
-        const i = positions.get(property.reference);
-        return i === undefined ? undefined : members.values[i];
+        const i = names.indexOf(property.reference);
+        return i === -1 ? undefined : valueText(i);
       }
-      const value = run(`property ${property.name}`, property);
-      return value === undefined ? undefined : toJsonText(value);
+      const value = property.value as NonNullable<PropertyMap['value']>;
+      scope.self = names.includes(property.name) ? field(property.name) : undefined;
+      try {
+        return toJsonText(evaluate(value.expr, scope));
+      } catch (error) {
+        if (error instanceof AbsentField) return undefined;
+        if (error instanceof ExpressionRuntimeError) failed(`property ${property.name}`, value.source, error);
+        throw error;
+      }
     };
+    // Members kept as they are are copied in runs of the record's own text.
     let out = '';
+    let runStart = -1;
+    let runEnd = -1;
     const add = (member: string) => {
       out += out === '' ? member : ',' + member;
     };
-    members.names.forEach((name, i) => {
-      const property = byName.get(name);
-      if (!property) {
-        if (map.keepOthers || keys.has(name)) add(members.keyTexts[i] + ':' + members.values[i]);
-      } else if (property.value) {
-        const text = valueText(property);
-        if (text !== undefined) add(property.keyText + text);
+    const endRun = () => {
+      if (runStart === -1) return;
+      add(recordJson.slice(runStart, runEnd));
+      runStart = -1;
+    };
+    for (let i = 0; i < names.length; i += 1) {
+      const property = byName.get(names[i]);
+      if (!property && (map.keepOthers || keys.has(names[i]))) {
+        if (runStart === -1) runStart = members.starts[i];
+        runEnd = members.ends[i];
+        continue;
       }
-    });
+      endRun();
+      const text = property?.value ? computed(property) : undefined;
+      if (text !== undefined) add(property!.keyText + text);
+    }
+    if (out === '' && runStart === members.starts[0] && runEnd === members.ends[names.length - 1] && setters.length === 0) return recordJson;
+    endRun();
     for (const property of setters) {
-      if (positions.has(property.name)) continue;
-      const text = valueText(property);
+      if (names.includes(property.name)) continue;
+      const text = computed(property);
       if (text !== undefined) add(property.keyText + text);
     }
     return '{' + out + '}';
