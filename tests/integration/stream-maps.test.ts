@@ -124,8 +124,8 @@ test('a column the map drops is not read: a drop-only map syncs a view whose dro
   const view = { [`${SCHEMA}-users_boom`]: { 'replication-method': 'FULL_TABLE' } };
   const config = testConfig({ filter_schemas: [SCHEMA] });
   const without = await runTap([], { config, catalog: select(withView, view) });
-  expect(without.code).toBe(1);
-  expect(without.stderr).toMatch(/22012: division by zero/);
+  expect(without.code).not.toBe(0);
+  expect(without.stderr).toMatch(/division by zero/);
   const run = await runTap([], { config: { ...config, stream_maps: { [`${SCHEMA}-users_boom`]: { boom: null } } }, catalog: select(withView, view) });
   expectOkRun(run);
   expect(Object.keys(byType(run.messages, 'SCHEMA')[0].schema.properties)).toEqual(['id', 'status']);
