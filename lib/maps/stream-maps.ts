@@ -133,7 +133,8 @@ function compileStream(key: string, raw: Record<string, unknown>, config: ValueM
       map.properties.push({ name });
     } else {
       const compiled = compileExpression(at(name), value, config);
-      map.properties.push({ name, value: compiled, reference: fieldReference(compiled.expr) ?? (compiled.expr.kind === 'name' && compiled.expr.name === 'self' ? name : undefined) });
+      const isSelf = compiled.expr.kind === 'name' && compiled.expr.name === 'self';
+      map.properties.push({ name, value: compiled, reference: isSelf ? name : fieldReference(compiled.expr) });
     }
   }
   return map;
