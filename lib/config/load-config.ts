@@ -6,7 +6,6 @@
 import { InputError } from '../errors';
 import { getPath, isPlainObject, nestDottedKeys, setPath } from './dotted';
 import { LIBPQ_DEFAULTS, defaultHost, defaultUser, envValues } from './env-defaults';
-import { compileStreamMaps } from '../maps/stream-maps';
 import { isInlinePem, PEM_KEYS, pemProblem } from './pem';
 import { loadConfigSchema, type ConfigSchema } from './schema';
 import { sshTunnelConfig } from './ssh-tunnel-config';
@@ -141,7 +140,7 @@ export function loadConfigWithWarnings(
   const filter = splitSchemas(valid.filter_schemas);
   if (filter) config.filter_schemas = filter;
   if (valid.stream_maps !== undefined) {
-    compileStreamMaps(valid.stream_maps, valid.stream_map_config); // a bad map exits 2 before connecting
+    // Compiled (and a bad map refused) by lib/maps/stream-maps.ts, which only such runs load.
     config.stream_maps = valid.stream_maps as Record<string, unknown>;
     if (valid.stream_map_config !== undefined) config.stream_map_config = valid.stream_map_config as Record<string, unknown>;
   }

@@ -13,7 +13,6 @@ import { buildPlan, selectedStreams, streamLocation, type StreamPlan } from '../
 import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
 import { AbortedError, describeError, isPipeClosed, SyncError, TapError } from '../errors';
-import { applyStreamMaps } from '../maps/plan-maps';
 import { schemaMessage } from '../messages/serialize';
 import type { RelationLookup } from '../pg/types';
 import type { Bookmark, TapState } from '../state/types';
@@ -123,8 +122,13 @@ export async function runSync(runCtx: RunContext, { catalog, state }: SyncInput,
   const schemas = [...new Set(selected.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
   const relations = selected.length > 0 ? await lookup(schemas) : [];
   const sendSchema = (plan: StreamPlan) => (plan.method === 'LOG_BASED' ? logicalStreamSchema(plan, [], runCtx.config.json_as_object) : plan.schema);
-  // Stream maps (stream_maps): checked here, before any output; the run's writer applies them.
-  const { plans, unavailable, ctx, streamContext } = applyStreamMaps(runCtx, buildPlan(catalog, relations, runCtx.config, state.currently_syncing), sendSchema);
+  const built = buildPlan(catalog, relations, runCtx.config, state.currently_syncing);
+  // Stream maps are checked here, before any output, and the run's writer applies them. Their
+  // modules load only for a config that has them: a run without maps runs exactly as before.
+  const mapped = runCtx.config.stream_maps ? (await import('../maps/plan-maps')).applyStreamMaps(runCtx, built, sendSchema) : undefined;
+  const { plans, unavailable } = mapped ?? built;
+  const ctx = mapped?.ctx ?? runCtx;
+  const streamContext = (plan: StreamPlan): RunContext => mapped?.streamContext(plan) ?? ctx;
   const strategies = plans.map(strategyFor);
   if (selected.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
 

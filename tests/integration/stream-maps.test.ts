@@ -180,6 +180,14 @@ describe('a bad map exits 2 with one line and nothing on stdout', () => {
   });
 });
 
+test('a map outside the expression language is refused before connecting', async () => {
+  const config = testConfig({ filter_schemas: [SCHEMA], host: '127.0.0.1', port: 1, stream_maps: { [USERS]: { x: 'email.lower()' } } });
+  const run = await runTap([], { config, catalog: select(catalog, fullTable) });
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/stream_maps\.maps_t-users\.x: "email\.lower\(\)": attribute and method access \(\.lower\) is not supported/)]);
+});
+
 describe('LOG_BASED', () => {
   let f: LogicalFixture;
   const items = () => `${f.schema}-items`;
