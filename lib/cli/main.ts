@@ -86,6 +86,8 @@ export async function main(argv: string[]): Promise<void> {
     const state = args.state ? readJsonFile(args.state) : undefined;
     if (args.mode === 'none') throw new InputError('USAGE', 'nothing to do: give --discover, --catalog FILE, --select PATTERN, --test or --about (see --help)');
     const { config, warnings } = loadConfigWithWarnings(rawConfigs, process.env, schema);
+    // A bad stream map exits 2 before connecting; lib/maps loads only when the config has maps.
+    if (config.stream_maps) (await import('../maps/stream-maps')).compileStreamMaps(config.stream_maps, config.stream_map_config);
     outcome.redactor = redactorFor(schema, [...rawConfigs, config]);
     const level = args.quiet && (config.log_level === 'debug' || config.log_level === 'info') ? 'warn' : config.log_level;
     // On a terminal a sync's progress is live lines at the bottom; log lines go above them.

@@ -18,6 +18,7 @@ export const CAPABILITIES = [
   'batch',
   'log-based',
   'structured-logging',
+  'stream-maps',
 ] as const;
 
 export type SettingKind = 'string' | 'integer' | 'decimal' | 'boolean' | 'array' | 'object' | 'options' | 'password';

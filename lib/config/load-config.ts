@@ -173,6 +173,11 @@ export function loadConfigWithWarnings(
   if (databases && databases.length > 1) config.databases = databases;
   const filterDbs = splitSchemas(valid.filter_dbs);
   if (filterDbs) config.filter_dbs = filterDbs;
+  if (valid.stream_maps !== undefined) {
+    // Compiled (and a bad map refused) by lib/maps/stream-maps.ts, which only such runs load.
+    config.stream_maps = valid.stream_maps as Record<string, unknown>;
+    if (valid.stream_map_config !== undefined) config.stream_map_config = valid.stream_map_config as Record<string, unknown>;
+  }
   if (valid.default_replication_method !== undefined) {
     config.default_replication_method = valid.default_replication_method as ReplicationMethod;
   }

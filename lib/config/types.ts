@@ -92,4 +92,7 @@ export interface TapConfig {
   dates_as_string?: boolean;
   /** false: no ACTIVATE_VERSION messages. */
   emit_activate_version_messages?: boolean;
+  /** The Singer SDK's inline stream maps and their config (lib/maps/stream-maps.ts); checked when loaded. */
+  stream_maps?: Record<string, unknown>;
+  stream_map_config?: Record<string, unknown>;
 }

@@ -73,7 +73,8 @@ export async function planDatabases(
   }
   const plans: StreamPlan[] = [];
   const unavailable: SyncPlan['unavailable'] = [];
-  const sqlByPlan = new Map<StreamPlan, TapSql>();
+  // By stream id: stream maps may replace a plan with a trimmed copy.
+  const sqlByStream = new Map<string, TapSql>();
   try {
     for (const [name, streams] of groups) {
       const db = name === home ? sql : (access as DatabaseAccess).open(name);
@@ -87,7 +88,7 @@ export async function planDatabases(
             `catalog stream ${plan.tapStreamId}: LOG_BASED reads the replication slot of the connected database (${home}), and this stream is in database ${name}: sync it in a run whose dbname is ${name}, or choose FULL_TABLE or INCREMENTAL`,
           );
         }
-        sqlByPlan.set(plan, db);
+        sqlByStream.set(plan.tapStreamId, db);
       }
       plans.push(...part.plans);
       unavailable.push(...part.unavailable);
@@ -98,7 +99,7 @@ export async function planDatabases(
   }
   const first = plans.findIndex((p) => p.tapStreamId === firstStreamId);
   if (first > 0) plans.unshift(...plans.splice(first, 1));
-  return { plans, unavailable, sqlOf: (plan) => sqlByPlan.get(plan) ?? sql, connections: [sql, ...opened.values()], close };
+  return { plans, unavailable, sqlOf: (plan) => sqlByStream.get(plan.tapStreamId) ?? sql, connections: [sql, ...opened.values()], close };
 }
 
 async function currentDatabase(sql: TapSql): Promise<string> {

@@ -152,8 +152,14 @@ export async function runSync(ctx: RunContext, input: SyncInput, lookups: SyncLo
   }
 }
 
-async function runPlans(ctx: RunContext, { state }: SyncInput, planned: DatabasePlans, primaryLookup: RelationLookup): Promise<void> {
-  const { plans, unavailable } = planned;
+async function runPlans(runCtx: RunContext, { state }: SyncInput, planned: DatabasePlans, primaryLookup: RelationLookup): Promise<void> {
+  const sendSchema = (plan: StreamPlan) => (plan.method === 'LOG_BASED' ? logicalStreamSchema(plan, [], runCtx.config.json_as_object) : plan.schema);
+  // Stream maps are checked here, before any output, and the run's writer applies them. Their
+  // modules load only for a config that has them: a run without maps runs exactly as before.
+  const mapped = runCtx.config.stream_maps ? (await import('../maps/plan-maps')).applyStreamMaps(runCtx, planned, sendSchema) : undefined;
+  const { plans, unavailable } = mapped ?? planned;
+  const ctx = mapped?.ctx ?? runCtx;
+  const streamContext = (plan: StreamPlan): RunContext => mapped?.streamContext(plan) ?? ctx;
   const logicalCtx: RunContext = ctx.primary ? { ...ctx, sql: ctx.primary } : ctx;
   const strategies = plans.map(strategyFor);
   if (plans.length + unavailable.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
@@ -188,8 +194,7 @@ async function runPlans(ctx: RunContext, { state }: SyncInput, planned: Database
     for (const warning of plan.warnings) ctx.log.warn(`${plan.tapStreamId}: ${warning}`, { stream: plan.tapStreamId });
     emitter.setCurrentlySyncing(plan.tapStreamId);
     const bookmarkProperties = plan.replicationKey ? [plan.replicationKey] : [];
-    const schema = plan.method === 'LOG_BASED' ? logicalStreamSchema(plan, [], ctx.config.json_as_object) : plan.schema;
-    await ctx.writer.write(schemaMessage(plan.stream, schema, plan.keyProperties, bookmarkProperties));
+    await ctx.writer.write(schemaMessage(plan.stream, sendSchema(plan), plan.keyProperties, bookmarkProperties));
     ctx.log.info(`${plan.tapStreamId}: ${plan.method === 'LOG_BASED' ? 'LOG_BASED snapshot' : `${plan.method} sync`} starts`, {
       stream: plan.tapStreamId,
       columns: plan.columns.length,
@@ -197,7 +202,8 @@ async function runPlans(ctx: RunContext, { state }: SyncInput, planned: Database
     ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
       const sql = plan.method === 'LOG_BASED' ? logicalCtx.sql : planned.sqlOf(plan);
-      const planCtx = sql === ctx.sql ? streamCtx : { ...streamCtx, sql };
+      const own = streamContext(plan);
+      const planCtx: RunContext = { ...own, sql, writer: own === ctx ? streamCtx.writer : emitter.countingWriter(own.writer) };
       await strategies[index](planCtx, plan, emitter, reset ? {} : bookmark, facts.get(planned.sqlOf(plan)) as HeapFacts);
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');

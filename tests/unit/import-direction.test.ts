@@ -86,6 +86,13 @@ test('values/ imports only values/, pg/, errors and Node built-ins', () => {
   expect(violations((from, to) => folder(from) !== 'values' || allowed(to))).toEqual([]);
 });
 
+test('maps/ sits between catalog and messages: it imports only maps/, catalog/, messages/, errors, context and Node built-ins, and what it uses never imports it', () => {
+  const allowed = (to: string) => ['maps', 'catalog', 'messages', 'errors', 'context'].includes(folder(to)) || to.startsWith('pkg:node:');
+  expect(violations((from, to) => folder(from) !== 'maps' || allowed(to))).toEqual([]);
+  const below = ['catalog', 'messages', 'values', 'pg', 'db', 'discovery'];
+  expect(violations((from, to) => !(below.includes(folder(from)) && folder(to) === 'maps'))).toEqual([]);
+});
+
 test('only the entry points (the Singer CLI and the Airbyte source) import the CLI', () => {
   expect(violations((from, to) => folder(to) !== 'cli' || folder(from) === 'cli' || folder(from) === 'airbyte')).toEqual([]);
 });
