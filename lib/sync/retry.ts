@@ -42,9 +42,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Runs `attempt` (given the retry number, 0 first) until it succeeds, a failure is permanent,
- * or `ctx.config.max_retries` retries have failed. `what` names the stream in the log.
+ * or `ctx.config.max_retries` retries have failed. `what` names the stream in the log, `again`
+ * says what the next attempt does.
  */
-export async function withRetries<T>(ctx: RunContext, what: string, attempt: (retry: number) => Promise<T>): Promise<T> {
+export async function withRetries<T>(ctx: RunContext, what: string, attempt: (retry: number) => Promise<T>, again = 'from the last row written'): Promise<T> {
   const max = ctx.config.max_retries;
   for (let retry = 0; ; retry += 1) {
     try {
@@ -53,7 +54,7 @@ export async function withRetries<T>(ctx: RunContext, what: string, attempt: (re
       if (!isTransient(error) || ctx.signal.aborted) throw error;
       if (retry >= max) throw new RetriesExhausted(error, retry);
       const wait = backoffSeconds(ctx.config.retry_backoff_seconds, retry);
-      ctx.log.warn(`${what}: ${describeFailure(error)}; retry ${retry + 1} of ${max} in ${wait} s, from the last row written`);
+      ctx.log.warn(`${what}: ${describeFailure(error)}; retry ${retry + 1} of ${max} in ${wait} s, ${again}`);
       await sleep(wait * 1000, ctx.signal);
       if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
     }

@@ -28,6 +28,7 @@ import { syncIncremental } from './incremental';
 import type { TapSql } from '../db/connect';
 import { planDatabases, type DatabaseAccess, type DatabasePlans } from './database-plans';
 import { heapFacts, type HeapFacts } from './heap-facts';
+import { withRetries } from './retry';
 import { StateEmitter } from './state-emitter';
 import { checkpointAfterFailure } from './stream-io';
 import { logicalStreamSchema } from './logical/logical-schema';
@@ -144,7 +145,13 @@ export async function runSync(ctx: RunContext, input: SyncInput, lookups: SyncLo
   const lookup = asText(lookups.reading);
   const other = lookups.databases;
   const databases = other && { open: other.open, lookup: (sql: TapSql, schemas: readonly string[]) => asText((s) => other.lookup(sql, s))(schemas) };
-  const planned = await planDatabases(ctx.sql, ctx.config, input.catalog, input.state.currently_syncing, lookup, databases);
+  // The catalog queries run before any output: a transient fault there (a recovery conflict on a standby) is retried too.
+  const planned = await withRetries(
+    ctx,
+    'planning the run',
+    () => planDatabases(ctx.sql, ctx.config, input.catalog, input.state.currently_syncing, lookup, databases),
+    'with the catalog queries again',
+  );
   try {
     await runPlans(ctx, input, planned, lookups.primary ? asText(lookups.primary) : lookup);
   } finally {
