@@ -17,15 +17,20 @@
  *   a lost connection destroys the stream with the error ('error' event, on the next tick).
  *
  * So the Readable machinery (a buffer, a 'data' event per row) is skipped: `query.resolve` is
- * wrapped so that the moment the Readable exists — before any row or error reaches it — its
- * `push` is replaced by one that copies each row into a batch buffer (two alternate, 256 KiB or
- * larger) and answers false once the batch is full, which pauses the socket (the rows of the
- * socket read in progress still come), and an 'error' listener is attached. Once the consumer is
- * done with a batch, `_read(0)` resumes the socket: the back-pressure of the Readable's own
- * buffer without its per-row cost.
+ * wrapped so that the moment the Readable exists — before any row or error reaches it — an
+ * 'error' listener is attached and the rows are claimed:
+ * - on the tap's own sockets (./socket.ts), where `resolve` runs while ./copy-socket.ts hands the
+ *   CopyOutResponse to the driver, the CopyData messages never reach the driver: their payloads
+ *   are copied from the socket's reads into a batch buffer (two alternate, 256 KiB or larger)
+ *   and the socket is paused once the batch is full, until the consumer is done with it. The
+ *   driver still sees CopyDone and errors, and ends or fails the stream as above.
+ * - on any other socket, the stream's `push` is replaced by one that copies each row into the
+ *   batch and answers false once it is full (which pauses the socket; the rows of the socket
+ *   read in progress still come), and `_read(0)` resumes it.
  */
 import type { PendingQuery, Row } from 'postgres';
 import { Readable } from 'node:stream';
+import { claimCopyOut, type CopyClaim } from './copy-socket';
 
 type Push = (chunk: unknown) => boolean;
 
@@ -54,7 +59,8 @@ function resumeSocket(stream: Readable): void {
  * messages (whole rows in text format; the `\\.` end marker of old servers included). A batch is
  * only valid until the next one is asked for. Errors (the server's, a lost connection) are
  * thrown from the iteration. Nothing is sent before the iteration starts. Leaving early destroys
- * the stream and resumes the socket.
+ * the stream and resumes the socket; on the tap's sockets the rest of the rows are read and
+ * dropped, so the connection is usable again once the COPY ends.
  */
 export async function* copyOutBatches(query: PendingQuery<Row[]>, batchBytes = COPY_BATCH_BYTES): AsyncGenerator<Buffer> {
   let fill: Buffer = Buffer.allocUnsafe(batchBytes);
@@ -70,26 +76,22 @@ export async function* copyOutBatches(query: PendingQuery<Row[]>, batchBytes = C
     wake = undefined;
     resume?.();
   };
-  const push: Push = (chunk) => {
-    if (chunk === null) {
-      ended = true;
-      notify();
-      return false;
-    }
-    const row = chunk as Buffer;
-    const length = row.length;
+  /** Appends `src[start, end)` (a row, or part of one) to the batch; false once the batch is full. */
+  const take = (src: Buffer, start: number, end: number): boolean => {
+    const length = end - start;
     if (used + length > fill.length) {
       const larger = Buffer.allocUnsafe(Math.max(fill.length * 2, used + length));
       fill.copy(larger, 0, 0, used);
       fill = larger;
     }
     if (length > 64) {
-      fill.set(row, used);
-      used += length;
+      used += src.copy(fill, used, start, end);
     } else {
-      // Short rows: a plain loop costs less than a call into the native copy.
+      // Short rows: a plain loop (on locals) costs less than a call into the native copy.
       const target = fill;
-      for (let i = 0; i < length; i += 1) target[used++] = row[i];
+      let at = used;
+      for (let i = start; i < end; i += 1) target[at++] = src[i];
+      used = at;
     }
     if (!notifying) {
       notifying = true;
@@ -97,11 +99,21 @@ export async function* copyOutBatches(query: PendingQuery<Row[]>, batchBytes = C
     }
     return used < batchBytes;
   };
+  const push: Push = (chunk) => {
+    if (chunk === null) {
+      ended = true;
+      notify();
+      return false;
+    }
+    const row = chunk as Buffer;
+    return take(row, 0, row.length);
+  };
   const onError = (error: unknown) => {
     failure = error;
     notify();
   };
   let stream: Readable | undefined;
+  let claim: CopyClaim | undefined;
   const driverQuery = query as unknown as { resolve(value: unknown): void };
   const resolve = driverQuery.resolve;
   driverQuery.resolve = (value: unknown) => {
@@ -109,6 +121,7 @@ export async function* copyOutBatches(query: PendingQuery<Row[]>, batchBytes = C
       stream = value;
       (stream as unknown as { push: Push }).push = push;
       stream.on('error', onError);
+      claim = claimCopyOut({ data: take });
     }
     resolve(value);
   };
@@ -125,7 +138,9 @@ export async function* copyOutBatches(query: PendingQuery<Row[]>, batchBytes = C
         used = 0;
         yield batch;
         if (taken.length === batchBytes) spare = taken;
-        resumeSocket(copy); // if a full batch paused it
+        // If a full batch paused the socket.
+        if (claim) claim.resume();
+        else resumeSocket(copy);
       } else if (failure !== undefined) {
         throw failure;
       } else if (ended) {
@@ -141,6 +156,7 @@ export async function* copyOutBatches(query: PendingQuery<Row[]>, batchBytes = C
     // Left early (abort, EPIPE, a failed row): destroyed as a for-await loop would, so a later
     // error from the connection finds a finished stream instead of an unhandled 'error'.
     if (!ended) copy.destroy();
-    resumeSocket(copy);
+    if (claim) claim.abandon();
+    else resumeSocket(copy);
   }
 }
