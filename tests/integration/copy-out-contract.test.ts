@@ -3,15 +3,18 @@
  * update that changes it fails here rather than as lost rows or a stalled connection: the exact
  * version; the query's `resolve` gets the COPY's Readable before any row reaches it; one `push`
  * per row and `push(null)` at the end; a `false` from push pauses the socket until `_read` is
- * called; a server error mid-COPY destroys the stream with that error; and copyOutBatches
- * itself: every byte in order, errors thrown, the connection usable afterwards.
+ * called; a server error mid-COPY destroys the stream with that error; on the tap's own sockets
+ * `resolve` runs while lib/db/copy-socket.ts hands the CopyOutResponse over, so the COPY can be
+ * claimed and its rows never reach the driver; and copyOutBatches itself: every byte in order,
+ * errors thrown, the connection usable afterwards.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { loadConfig } from '../../lib/config/load-config';
 import { connect, type TapSql } from '../../lib/db/connect';
 import { copyOutBatches } from '../../lib/db/copy-out';
+import { claimCopyOut, type CopyClaim } from '../../lib/db/copy-socket';
 import { testConfig } from '../helpers/db';
 
 const ROWS = 20000;
@@ -128,6 +131,43 @@ test('a server error mid-COPY destroys the stream with the error, emitted after 
   expect(copy.rows).toHaveLength(4999);
   const [after] = await sql`SELECT 1 AS one`;
   expect(after.one).toBe(1);
+});
+
+test("on the tap's sockets the COPY is claimed while the driver handles CopyOutResponse: rows reach the sink, not push", async () => {
+  const query = sql.unsafe(QUERY_TEXT);
+  const sunk: string[] = [];
+  const pushed: Array<Buffer | null> = [];
+  let claim: CopyClaim | undefined;
+  const driverQuery = query as unknown as { resolve(value: unknown): void };
+  const resolve = driverQuery.resolve;
+  driverQuery.resolve = (value) => {
+    if (claim === undefined && value instanceof Readable) {
+      (value as unknown as { push: (chunk: Buffer | null) => boolean }).push = (chunk) => {
+        pushed.push(chunk);
+        return true;
+      };
+      claim = claimCopyOut({
+        data: (src, start, end) => {
+          sunk.push(src.toString('utf8', start, end));
+          return sunk.length % 1000 !== 0; // full every 1,000 rows: paused until resumed
+        },
+      });
+    }
+    resolve(value);
+  };
+  await query.readable();
+  expect(claim).toBeDefined();
+  // Outside a hand-over to the driver there is nothing to claim.
+  expect(claimCopyOut({ data: () => true })).toBeUndefined();
+  for (let waited = 0; pushed.length === 0 && waited < 10000; waited += 10) {
+    await sleep(10);
+    claim?.resume();
+  }
+  expect(pushed).toEqual([null]);
+  expect(sunk).toHaveLength(ROWS);
+  expect(sunk.join('')).toBe(expectedText);
+  const [after] = await sql`SELECT 44 AS answer`;
+  expect(after.answer).toBe(44);
 });
 
 test('copyOutBatches: every byte in order, batches bounded by a slow reader, the connection usable afterwards', async () => {
