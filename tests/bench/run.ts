@@ -152,9 +152,11 @@ async function benchTable(ctx: BenchContext, discovered: Catalog, table: string)
     const cpu = sample.cpu.length ? median(sample.cpu) : null;
     let bytesPerRecord: number | null = null;
     let recordsOk: boolean | null = null;
+    let stateMessages: number | null = null;
     if (i > 0) {
       const counted = await countRecords(taps[i - 1].command);
       bytesPerRecord = counted.recordBytes / Math.max(counted.records, 1);
+      stateMessages = counted.stateMessages;
       recordsOk = counted.records === rows;
       if (!recordsOk) log(`${table} ${what}: ${counted.records} RECORD messages for ${rows} rows`);
     }
@@ -173,6 +175,7 @@ async function benchTable(ctx: BenchContext, discovered: Catalog, table: string)
       rowsPerCpuSecond: cpu ? rows / cpu : null,
       serverCpuSeconds: sample.serverCpu.length ? median(sample.serverCpu) : null,
       bytesPerRecord,
+      stateMessages,
       recordsOk,
     });
   }
