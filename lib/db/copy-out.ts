@@ -62,7 +62,20 @@ function resumeSocket(stream: Readable): void {
  * the stream and resumes the socket; on the tap's sockets the rest of the rows are read and
  * dropped, so the connection is usable again once the COPY ends.
  */
-export async function* copyOutBatches(query: PendingQuery<Row[]>, batchBytes = COPY_BATCH_BYTES): AsyncGenerator<Buffer> {
+export function copyOutBatches(query: PendingQuery<Row[]>, batchBytes = COPY_BATCH_BYTES): AsyncGenerator<Buffer> {
+  return batches(query, batchBytes);
+}
+
+/**
+ * The same batches from a COPY's Readable already opened (`await query.readable()`), by the
+ * push takeover; rows the Readable buffered before come first. For callers that open the stream
+ * themselves: copyOutBatches(query) is cheaper on the tap's sockets.
+ */
+export function readableBatches(stream: Readable, batchBytes = COPY_BATCH_BYTES): AsyncGenerator<Buffer> {
+  return batches(stream, batchBytes);
+}
+
+async function* batches(source: PendingQuery<Row[]> | Readable, batchBytes: number): AsyncGenerator<Buffer> {
   let fill: Buffer = Buffer.allocUnsafe(batchBytes);
   let spare: Buffer | undefined = Buffer.allocUnsafe(batchBytes);
   let used = 0;
@@ -114,21 +127,34 @@ export async function* copyOutBatches(query: PendingQuery<Row[]>, batchBytes = C
   };
   let stream: Readable | undefined;
   let claim: CopyClaim | undefined;
-  const driverQuery = query as unknown as { resolve(value: unknown): void };
-  const resolve = driverQuery.resolve;
-  driverQuery.resolve = (value: unknown) => {
-    if (stream === undefined && value instanceof Readable) {
-      stream = value;
-      (stream as unknown as { push: Push }).push = push;
-      stream.on('error', onError);
-      claim = claimCopyOut({ data: take });
-    }
-    resolve(value);
-  };
-  await query.readable();
-  if (stream === undefined) throw new Error('postgres.js answered a COPY … TO STDOUT without a readable stream');
+  let early: Buffer | null = null;
+  if (source instanceof Readable) {
+    stream = source;
+    stream.on('error', onError);
+    stream.once('end', () => {
+      ended = true;
+      notify();
+    });
+    early = stream.read() as Buffer | null;
+    (stream as unknown as { push: Push }).push = push;
+  } else {
+    const driverQuery = source as unknown as { resolve(value: unknown): void };
+    const resolve = driverQuery.resolve;
+    driverQuery.resolve = (value: unknown) => {
+      if (stream === undefined && value instanceof Readable) {
+        stream = value;
+        (stream as unknown as { push: Push }).push = push;
+        stream.on('error', onError);
+        claim = claimCopyOut({ data: take });
+      }
+      resolve(value);
+    };
+    await source.readable();
+    if (stream === undefined) throw new Error('postgres.js answered a COPY … TO STDOUT without a readable stream');
+  }
   const copy: Readable = stream;
   try {
+    if (early !== null && early.length > 0) yield early;
     for (;;) {
       if (used > 0) {
         const batch = fill.subarray(0, used);

@@ -7,6 +7,8 @@
  */
 import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';
+import { Readable } from 'node:stream';
+import { readableBatches } from '../db/copy-out';
 import { AbortedError } from '../errors';
 import { recordFormatFor, type StreamRecordFormat } from '../messages/record-format';
 import { columnConverter } from '../values/convert';
@@ -41,13 +43,14 @@ export interface CopyReadResult {
 }
 
 /**
- * Writes the RECORD lines of the COPY output `source` (batches of whole rows, e.g.
- * `copyOutBatches(query)`; a row may also be cut between batches).
+ * Writes the RECORD lines of the COPY output `source`: batches of whole rows, e.g.
+ * `copyOutBatches(query)` (a row may also be cut between batches), or the COPY's Readable as
+ * postgres.js gives it (`await query.readable()`), read through `readableBatches`.
  */
 export async function copyToRecords(
   ctx: RunContext,
   plan: StreamPlan,
-  source: AsyncIterable<Buffer>,
+  source: AsyncIterable<Buffer> | Readable,
   options: CopyReadOptions,
 ): Promise<CopyReadResult> {
   const warnings = new Map<string, number>();
@@ -61,7 +64,8 @@ export async function copyToRecords(
   }));
   const counts = { records: 0, positionNulls: 0, bytes: 0 };
   const format = recordFormatFor(ctx.writer, plan.stream);
-  await writeRecords(ctx, plan, format, source, columns, options, counts);
+  const batches = source instanceof Readable ? readableBatches(source) : source;
+  await writeRecords(ctx, plan, format, batches, columns, options, counts);
   return { records: counts.records, warnings, positionNulls: counts.positionNulls };
 }
 

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadConfig } from '../../lib/config/load-config';
 import { connect, type TapSql } from '../../lib/db/connect';
-import { copyOutBatches } from '../../lib/db/copy-out';
+import { copyOutBatches, readableBatches } from '../../lib/db/copy-out';
 import { claimCopyOut, type CopyClaim } from '../../lib/db/copy-socket';
 import { testConfig } from '../helpers/db';
 
@@ -198,4 +198,14 @@ test('copyOutBatches throws the server error and the connection serves the next 
   await expect(read()).rejects.toMatchObject({ code: '22012' });
   const [after] = await sql`SELECT 2 AS two`;
   expect(after.two).toBe(2);
+});
+
+test('readableBatches: a Readable opened by the caller gives every byte, and the connection serves the next query', async () => {
+  const stream = (await sql.unsafe(QUERY_TEXT).readable()) as unknown as Readable;
+  await sleep(50); // rows pile up in the Readable's own buffer first
+  const parts: Buffer[] = [];
+  for await (const batch of readableBatches(stream, 4096)) parts.push(Buffer.from(batch));
+  expect(Buffer.concat(parts).toString()).toBe(expectedText);
+  const [after] = await sql`SELECT 45 AS answer`;
+  expect(after.answer).toBe(45);
 });
