@@ -109,9 +109,9 @@ export class AirbyteWriter implements MessageWriter {
 
   writeBytes(data: Uint8Array): Pending {
     const out = this.options.out;
-    if (this.before.length === 0) return (out.writeBytes as (d: Uint8Array) => Pending).call(out, data);
+    if (this.before.length === 0) return out.writeBytes(data);
     const lines = this.takeBefore();
-    return inOrder([...lines.map((l) => () => out.write(l)), () => (out.writeBytes as (d: Uint8Array) => Pending).call(out, data)]);
+    return inOrder([...lines.map((l) => () => out.write(l)), () => out.writeBytes(data)]);
   }
 
   flush(): Promise<void> {

@@ -2,11 +2,13 @@
  * The sockets the tap's postgres.js connections run on (its `socket` option): TCP or a Unix
  * socket, TLS negotiated as libpq does (SSLRequest, then TLS per sslmode, plain text only where
  * the sslmode allows it), within connect_timeout; then watched for the server's FATAL message
- * (./fatal-message.ts), which postgres.js itself does not report.
+ * (./fatal-message.ts), which postgres.js itself does not report, and for COPY rows to take
+ * straight from the socket (./copy-socket.ts).
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { watchCopyOut } from './copy-socket';
 import { reportFatalMessage } from './fatal-message';
 import type { SslOption } from './ssl-options';
 
@@ -98,6 +100,7 @@ export async function openSocket(target: SocketTarget, openRaw?: () => Promise<D
       timeout,
     ]);
     reportFatalMessage(socket);
+    watchCopyOut(socket);
     return socket;
   } catch (error) {
     raw?.destroy();

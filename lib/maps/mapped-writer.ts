@@ -7,10 +7,10 @@
  * - RECORD lines of a stream whose records change are framed with a marker (`recordFormat`):
  *   the engine writes `\0<n>\0{record}\0<tail>`, and `write` maps the record text, drops it when
  *   the filter says so, and writes it with the real framing. The engine never needs to parse.
- * - Everything else, and the byte path (`writeBytes`), passes through untouched: a stream without
- *   a map, or whose map only drops columns (left out of the query, lib/maps/plan-maps.ts), keeps
- *   the fast path. `recordWriter()` is the same writer without `writeBytes`, for the streams whose
- *   records change (the engine then writes their lines one by one).
+ * - Everything else passes through untouched: the byte batches of a stream without a map, or
+ *   whose map only drops columns (left out of the query, lib/maps/plan-maps.ts), go on as they
+ *   are. A byte batch that holds a marked record (JSON text never holds a raw NUL) is cut into
+ *   lines and each goes through `write`.
  */
 import { recordFormatFor, type StreamRecordFormat } from '../messages/record-format';
 import { schemaMessage } from '../messages/serialize';
@@ -28,15 +28,10 @@ export interface MappedStream {
   mapRecord?: RecordMapper;
 }
 
-export interface MappedWriter extends MessageWriter {
-  /** This writer without the byte path: for streams whose records are mapped. */
-  recordWriter(): MessageWriter;
-}
-
 const MARK = '\u0000';
 const SCHEMA_START = '{"type":"SCHEMA"';
 
-export function mappedWriter(inner: MessageWriter, streams: readonly MappedStream[]): MappedWriter {
+export function mappedWriter(inner: MessageWriter, streams: readonly MappedStream[]): MessageWriter {
   const byStream = new Map(streams.map((s) => [s.stream, s]));
   const mappers: RecordMapper[] = [];
   const formats: StreamRecordFormat[] = [];
@@ -83,10 +78,16 @@ export function mappedWriter(inner: MessageWriter, streams: readonly MappedStrea
     };
   };
 
-  const flush = () => inner.flush();
-  const withoutBytes: MessageWriter = { write, flush, recordFormat };
-  const writer: MappedWriter = { write, flush, recordFormat, recordWriter: () => withoutBytes };
-  if (inner.writeBytes) writer.writeBytes = inner.writeBytes.bind(inner);
+  // The text is taken before the first await: the caller may reuse `data` once this returns.
+  const writeLines = async (data: Uint8Array): Promise<void> => {
+    const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+    for (let start = 0, end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
+      const pending = write(text.slice(start, end));
+      if (pending) await pending;
+    }
+  };
+  const writeBytes = (data: Uint8Array) => (mappers.length > 0 && data.indexOf(0) !== -1 ? writeLines(data) : inner.writeBytes(data));
+  const writer: MessageWriter = { write, flush: () => inner.flush(), writeBytes, recordFormat };
   if (inner.endStream) writer.endStream = inner.endStream.bind(inner);
   return writer;
 }

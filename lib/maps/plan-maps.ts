@@ -5,7 +5,7 @@
  * its messages, and columns the map drops are left out of the query as a deselected column
  * would be — so a map that only drops columns keeps the byte fast path. Only streams whose
  * records still change (computed or renamed properties, a filter, dropped key or change
- * columns, …) get the record path of lib/maps/mapped-writer.ts.
+ * columns, …) get mapped record by record by lib/maps/mapped-writer.ts.
  */
 import type { StreamPlan, SyncPlan } from '../catalog/plan';
 import type { JsonSchema } from '../catalog/types';
@@ -19,8 +19,6 @@ import { compileStreamMaps, type StreamMap } from './stream-maps';
 export interface MappedRun extends SyncPlan {
   /** The run's context, its writer applying the maps. */
   ctx: RunContext;
-  /** The context a stream's strategy runs with (without the byte path when its records are mapped). */
-  streamContext(plan: StreamPlan): RunContext;
 }
 
 function invalid(stream: string, message: string): never {
@@ -82,10 +80,9 @@ function withoutColumns(plan: StreamPlan, drop: Set<string>, stream: string): St
  */
 export function applyStreamMaps(ctx: RunContext, sync: SyncPlan, schemaOf: (plan: StreamPlan) => JsonSchema): MappedRun {
   const maps = compileStreamMaps(ctx.config.stream_maps, ctx.config.stream_map_config);
-  if (!maps) return { ...sync, ctx, streamContext: () => ctx };
+  if (!maps) return { ...sync, ctx };
   const plans: StreamPlan[] = [];
   const mapped: MappedStream[] = [];
-  const recordStreams = new Set<string>();
   const names = new Map<string, string>();
   for (const plan of sync.plans) {
     const map = maps.forStream(plan.stream);
@@ -110,7 +107,6 @@ export function applyStreamMaps(ctx: RunContext, sync: SyncPlan, schemaOf: (plan
     const trimmed = withoutColumns(plan, droppableColumns(map, plan, keys), stream);
     const fields = Object.keys((schemaOf(trimmed).properties ?? {}) as Record<string, JsonSchema>);
     const changesRecords = !leavesRecords(map, trimmed, fields, keys);
-    if (changesRecords) recordStreams.add(plan.tapStreamId);
     mapped.push({ stream, map, mapRecord: changesRecords ? recordMapper(map, stream, maps.config, keys) : undefined });
     plans.push(trimmed);
   }
@@ -118,13 +114,5 @@ export function applyStreamMaps(ctx: RunContext, sync: SyncPlan, schemaOf: (plan
     const plan = sync.plans.find((p) => p.tapStreamId === u.tapStreamId);
     return maps.forStream(plan?.stream ?? u.tapStreamId) !== null;
   });
-  const writer = mappedWriter(ctx.writer, mapped);
-  const mappedCtx: RunContext = { ...ctx, writer };
-  const recordCtx: RunContext = { ...ctx, writer: writer.recordWriter() };
-  return {
-    plans,
-    unavailable,
-    ctx: mappedCtx,
-    streamContext: (plan) => (recordStreams.has(plan.tapStreamId) ? recordCtx : mappedCtx),
-  };
+  return { plans, unavailable, ctx: { ...ctx, writer: mappedWriter(ctx.writer, mapped) } };
 }

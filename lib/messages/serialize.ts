@@ -1,7 +1,7 @@
 /**
  * One compact JSON line per Singer message, without the trailing newline (the writer adds it).
  * RECORD lines are assembled from pre-serialised parts, because the record body is already JSON
- * text (lib/values/record-encoder.ts) and must not be parsed and re-stringified.
+ * text (lib/values/record-bytes.ts) and must not be parsed and re-stringified.
  */
 import type { ActivateVersionMessage, SchemaMessage, StateMessage } from './types';
 

@@ -10,8 +10,8 @@ export function withoutActivateVersion(writer: MessageWriter): MessageWriter {
   const out: MessageWriter = {
     write: (line) => (line.startsWith(PREFIX) ? undefined : writer.write(line)),
     flush: () => writer.flush(),
+    writeBytes: (data) => writer.writeBytes(data),
   };
-  if (writer.writeBytes) out.writeBytes = writer.writeBytes.bind(writer);
   if (writer.recordFormat) out.recordFormat = writer.recordFormat.bind(writer);
   return out;
 }

@@ -8,10 +8,10 @@
  * chunk plus the stream's own buffer. `flush()` writes the rest and waits until the stream has
  * taken it. Nothing reaches the stream before a chunk fills or `flush()` is called.
  *
- * When the reader goes away (EPIPE, any 'error' on the stream, a destroyed or ended stream),
- * `writeBytes(data)` does the same for lines already encoded (the COPY byte path).
+ * `writeBytes(data)` does the same for lines already encoded (the COPY reader's RECORDs).
  * Sent chunks are reused once the stream has written them, so a long sync allocates no new ones.
  *
+ * When the reader goes away (EPIPE, any 'error' on the stream, a destroyed or ended stream),
  * every later `write`/`flush` throws a PipeClosedError; the writer's own 'error' listener keeps
  * the error from escaping as an unhandled event.
  */
@@ -25,10 +25,11 @@ export interface MessageWriter {
   write(line: string): void | Promise<void>;
   flush(): Promise<void>;
   /**
-   * Optional byte path: `data` holds whole lines, UTF-8, each ending with LF. The writer copies
-   * it (the caller may reuse `data` at once). Same back-pressure contract as `write`.
+   * Lines already encoded (the COPY reader's RECORDs): `data` holds whole lines, UTF-8, each
+   * ending with LF. The writer copies it (the caller may reuse `data` at once). Same
+   * back-pressure contract as `write`.
    */
-  writeBytes?(data: Uint8Array): void | Promise<void>;
+  writeBytes(data: Uint8Array): void | Promise<void>;
   /** Optional: how this writer's RECORD lines are framed (lib/messages/record-format.ts); Singer's when absent. */
   recordFormat?(stream: string): StreamRecordFormat;
   /** Optional: every record of `stream` was written and it succeeded; a later STATE holds its final bookmark. */
@@ -202,6 +203,10 @@ export function createMemoryWriter(): MessageWriter & { lines: string[] } {
     lines,
     write(line: string): void {
       lines.push(line);
+    },
+    writeBytes(data: Uint8Array): void {
+      const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+      for (const line of text.split('\n')) if (line !== '') lines.push(line);
     },
     async flush(): Promise<void> {
       // Nothing is buffered.

@@ -1,38 +1,27 @@
 /**
- * Turns a COPY … TO STDOUT stream into Singer RECORD lines for one stream: the column converters
- * are chosen once, each row is split, encoded and written, and `checkpoint` runs every
- * `state_interval` records so the caller can write a resumable STATE.
- *
- * Two paths with byte-identical output: when the writer takes bytes (`writeBytes`, the stdout
- * writer) rows go from COPY bytes to RECORD bytes (lib/values/record-bytes.ts, byte-writers.ts);
- * otherwise each row is decoded to strings and encoded by the string converters.
+ * Turns the output of a COPY … TO STDOUT (text format, in batches: lib/db/copy-out.ts) into
+ * RECORD lines for one stream: the column writers are chosen once, each row goes from COPY bytes
+ * to RECORD bytes (lib/values/record-bytes.ts, byte-writers.ts) and the lines go to the writer's
+ * `writeBytes`; `checkpoint` runs every `state_interval` records so the caller can write a
+ * resumable STATE.
  */
 import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';
+import { Readable } from 'node:stream';
+import { readableBatches } from '../db/copy-out';
 import { AbortedError } from '../errors';
 import { recordFormatFor, type StreamRecordFormat } from '../messages/record-format';
-import { copyLines, splitCopyLine } from '../values/copy-text';
 import { columnConverter } from '../values/convert';
-import { recordEncoder } from '../values/record-encoder';
 import { ByteOutput } from '../values/byte-output';
-import { copyFieldAt, recordBytesEncoder, type ByteColumn, type RecordBytesEncoder } from '../values/record-bytes';
-import type { Readable } from 'node:stream';
-import { copyBatches, releaseCopyStream } from './stream-io';
+import { copyFieldAt, recordBytesEncoder, type ByteColumn } from '../values/record-bytes';
 
 export interface CopyReadOptions {
   version?: number;
   /** Extra fields the query selects after the stream's columns (e.g. ctid), not emitted. */
   extraFields: number;
-  /** Sees every row's fields (after the RECORD is written) for resume bookkeeping. */
-  onRow?: (fields: ReadonlyArray<string | null>) => void;
   /**
-   * The field indices `onRow` reads. When given, the byte path decodes only these (the other
-   * entries are null); otherwise each field is decoded when read, which costs more per row.
-   */
-  onRowFields?: readonly number[];
-  /**
-   * The resume position: field `field` of the last row written, as the string path decodes it
-   * (null for NULL), goes to `onValue` before every checkpoint, after every batch of rows and
+   * The resume position: field `field` of the last row written, its COPY escapes decoded (null
+   * for NULL), goes to `onValue` before every checkpoint, after every batch of rows and
    * when reading fails — not per row, so nothing is decoded or allocated per row.
    */
   position?: PositionOptions;
@@ -53,10 +42,15 @@ export interface CopyReadResult {
   positionNulls: number;
 }
 
+/**
+ * Writes the RECORD lines of the COPY output `source`: batches of whole rows, e.g.
+ * `copyOutBatches(query)` (a row may also be cut between batches), or the COPY's Readable as
+ * postgres.js gives it (`await query.readable()`), read through `readableBatches`.
+ */
 export async function copyToRecords(
   ctx: RunContext,
   plan: StreamPlan,
-  source: Readable,
+  source: AsyncIterable<Buffer> | Readable,
   options: CopyReadOptions,
 ): Promise<CopyReadResult> {
   const warnings = new Map<string, number>();
@@ -70,75 +64,15 @@ export async function copyToRecords(
   }));
   const counts = { records: 0, positionNulls: 0, bytes: 0 };
   const format = recordFormatFor(ctx.writer, plan.stream);
-  try {
-    if (ctx.writer.writeBytes) await writeRecordBytes(ctx, plan, format, source, columns, options, counts);
-    else await writeRecords(ctx, plan, format, source, recordEncoder(columns), options, counts);
-  } finally {
-    releaseCopyStream(source);
-  }
+  const batches = source instanceof Readable ? readableBatches(source) : source;
+  await writeRecords(ctx, plan, format, batches, columns, options, counts);
   return { records: counts.records, warnings, positionNulls: counts.positionNulls };
-}
-
-/** The string path (writers without `writeBytes`, e.g. the memory writer). */
-async function writeRecords(
-  ctx: RunContext,
-  plan: StreamPlan,
-  format: StreamRecordFormat,
-  source: Readable,
-  encode: (fields: ReadonlyArray<string | null>) => string,
-  options: CopyReadOptions,
-  counts: Counts,
-): Promise<void> {
-  const prefix = format.prefix;
-  const width = plan.columns.length + options.extraFields;
-  const fields: Array<string | null> = new Array(width);
-  const interval = ctx.config.state_interval;
-  let sinceCheckpoint = 0;
-  const position = options.position;
-  let written = false;
-  let last: string | null = null;
-  const reportRecords = recordReporter(ctx, plan, counts);
-  const reportPosition = () => {
-    if (written) position?.onValue(last);
-    written = false;
-  };
-  try {
-    for await (const lines of copyLines(source)) {
-      if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
-      const tail = format.tail(options.version, ctx.now());
-      for (const line of lines) {
-        splitCopyLine(line, fields, width);
-        const pending = ctx.writer.write(prefix + encode(fields) + tail);
-        format.written?.(1);
-        if (pending) await pending;
-        options.onRow?.(fields);
-        if (position) {
-          last = fields[position.field];
-          written = true;
-          if (last === null) counts.positionNulls += 1;
-        }
-        counts.records += 1;
-        sinceCheckpoint += 1;
-        if (sinceCheckpoint >= interval) {
-          sinceCheckpoint = 0;
-          reportPosition();
-          const done = options.checkpoint();
-          if (done) await done;
-        }
-      }
-      reportPosition();
-      reportRecords();
-    }
-  } finally {
-    reportPosition();
-    reportRecords();
-  }
 }
 
 interface Counts {
   records: number;
   positionNulls: number;
-  /** Bytes of RECORD lines written (the byte path only). */
+  /** Bytes of RECORD lines written. */
   bytes: number;
 }
 
@@ -162,29 +96,16 @@ function isEndMarker(chunk: Buffer, start: number, end: number): boolean {
   return end - start === 3 && chunk[start] === 0x5c && chunk[start + 1] === 0x2e;
 }
 
-/** onRow with the row's fields: only those it reads when `onRowFields` names them. */
-function rowCallback(encoder: RecordBytesEncoder, options: CopyReadOptions): (() => void) | undefined {
-  const { onRow, onRowFields } = options;
-  if (!onRow) return undefined;
-  if (!onRowFields) return () => onRow(encoder.fields);
-  const fields: Array<string | null> = new Array(encoder.fields.length).fill(null);
-  return () => {
-    for (const k of onRowFields) fields[k] = encoder.field(k);
-    onRow(fields);
-  };
-}
-
-/** The byte path: same batches, RECORD lines, onRow, checkpoints and abort checks as writeRecords. */
-async function writeRecordBytes(
+async function writeRecords(
   ctx: RunContext,
   plan: StreamPlan,
   format: StreamRecordFormat,
-  source: Readable,
+  source: AsyncIterable<Buffer>,
   columns: ByteColumn[],
   options: CopyReadOptions,
   counts: Counts,
 ): Promise<void> {
-  const writeBytes = (ctx.writer.writeBytes as (data: Uint8Array) => void | Promise<void>).bind(ctx.writer);
+  const writer = ctx.writer;
   const encoder = recordBytesEncoder(columns, {
     prefix: format.prefix,
     jsonAsObject: ctx.config.json_as_object,
@@ -196,7 +117,7 @@ async function writeRecordBytes(
   let drained = 0;
   const out = new ByteOutput(OUTPUT_BYTES, (filled) => {
     counts.bytes += filled.length;
-    pending = writeBytes(filled) ?? pending;
+    pending = writer.writeBytes(filled) ?? pending;
     format.written?.(counts.records - drained);
     drained = counts.records;
   });
@@ -208,7 +129,6 @@ async function writeRecordBytes(
   };
   const interval = ctx.config.state_interval;
   let sinceCheckpoint = 0;
-  const onRow = rowCallback(encoder, options);
   const position = options.position;
   const positionField = position ? position.field : -1;
   const reportRecords = recordReporter(ctx, plan, counts);
@@ -228,7 +148,6 @@ async function writeRecordBytes(
       while (i < rowsEnd) {
         const rowStart = i;
         i = encoder.encodeRow(chunk, i, out);
-        onRow?.();
         if (positionField !== -1) {
           lastRow = rowStart;
           if (encoder.isNull(positionField)) counts.positionNulls += 1;
@@ -251,18 +170,19 @@ async function writeRecordBytes(
   };
 
   let carry: Buffer | undefined;
-  for await (const raw of copyBatches(source)) {
+  for await (const raw of source) {
     let chunk = raw;
     if (carry) {
       chunk = Buffer.concat([carry, chunk]);
       carry = undefined;
     }
     const lastLf = chunk.lastIndexOf(LF);
+    // A batch may be reused once the next is asked for: a cut row is kept as a copy.
     if (lastLf === -1) {
-      if (chunk.length > 0) carry = chunk;
+      if (chunk.length > 0) carry = Buffer.from(chunk);
       continue;
     }
-    if (lastLf + 1 < chunk.length) carry = chunk.subarray(lastLf + 1);
+    if (lastLf + 1 < chunk.length) carry = Buffer.from(chunk.subarray(lastLf + 1));
     await encodeBatch(chunk, lastLf + 1);
   }
   if (carry && !(carry.length === 2 && carry[0] === 0x5c && carry[1] === 0x2e)) {

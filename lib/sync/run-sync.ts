@@ -166,7 +166,6 @@ async function runPlans(runCtx: RunContext, { state }: SyncInput, planned: Datab
   const mapped = runCtx.config.stream_maps ? (await import('../maps/plan-maps')).applyStreamMaps(runCtx, planned, sendSchema) : undefined;
   const { plans, unavailable } = mapped ?? planned;
   const ctx = mapped?.ctx ?? runCtx;
-  const streamContext = (plan: StreamPlan): RunContext => mapped?.streamContext(plan) ?? ctx;
   const logicalCtx: RunContext = ctx.primary ? { ...ctx, sql: ctx.primary } : ctx;
   const strategies = plans.map(strategyFor);
   if (plans.length + unavailable.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
@@ -209,8 +208,7 @@ async function runPlans(runCtx: RunContext, { state }: SyncInput, planned: Datab
     ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
       const sql = plan.method === 'LOG_BASED' ? logicalCtx.sql : planned.sqlOf(plan);
-      const own = streamContext(plan);
-      const planCtx: RunContext = { ...own, sql, writer: own === ctx ? streamCtx.writer : emitter.countingWriter(own.writer) };
+      const planCtx = sql === ctx.sql ? streamCtx : { ...streamCtx, sql };
       await strategies[index](planCtx, plan, emitter, reset ? {} : bookmark, facts.get(planned.sqlOf(plan)) as HeapFacts);
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');

@@ -96,6 +96,7 @@ export class StateEmitter {
     const counted: MessageWriter = {
       write: (line) => writer.write(line),
       flush: () => writer.flush(),
+      writeBytes: (data) => writer.writeBytes(data),
       recordFormat: (stream) => {
         const format = recordFormatFor(writer, stream);
         return {
@@ -109,8 +110,6 @@ export class StateEmitter {
         };
       },
     };
-    const writeBytes = writer.writeBytes;
-    if (writeBytes) counted.writeBytes = (data) => writeBytes.call(writer, data);
     return counted;
   }
 }

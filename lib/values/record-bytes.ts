@@ -2,15 +2,16 @@
  * The byte path of the RECORD encoder: COPY text rows (UTF-8 bytes) → whole RECORD lines, written
  * into a ByteOutput without building a string per field or per row. The keys, the message
  * prefix and each column's byte writer are chosen once per stream; a row is scanned once for its
- * TAB/LF field bounds and each field is written by its column's writer (byte-writers.ts). The
- * lines are byte-for-byte `prefix + recordEncoder(...)(fields) + tail` + LF of the string
- * path (tests/integration/fast-path.test.ts compares the two on every fixture value).
+ * TAB/LF field bounds and each field is written by its column's writer (byte-writers.ts). Each
+ * value is byte-for-byte what its column's string converter (convert.ts) writes for the decoded
+ * field (tests/integration/fast-path.test.ts compares the lines with a string-built reference on
+ * every fixture value).
  */
 import { SyncError } from '../errors';
 import type { ColumnType } from '../pg/types';
 import type { ByteOutput } from './byte-output';
 import { byteWriter, type ByteWriter } from './byte-writers';
-import { decodeCopyField, splitCopyLine } from './copy-text';
+import { decodeCopyField } from './copy-text';
 import { jsonString } from './json-text';
 import type { ToJson } from './to-json';
 
@@ -25,7 +26,7 @@ export interface RecordBytesOptions {
   /** The text before the record object (lib/messages/record-format.ts). */
   prefix: string;
   jsonAsObject: boolean;
-  /** Fields the query selects after the columns (e.g. ctid): read by `fields`, not written. */
+  /** Fields the query selects after the columns (e.g. ctid): not written. */
   extraFields: number;
 }
 
@@ -37,13 +38,6 @@ export interface RecordBytesEncoder {
   encodeRow(src: Buffer, start: number, out: ByteOutput): number;
   /** Sets the text after the record object's closing brace (the format's tail, without the LF). */
   setTail(after: string): void;
-  /**
-   * The last encoded row's fields as the string path gives them (escapes decoded, null for
-   * NULL), each decoded only when read. The same array for every row.
-   */
-  readonly fields: ReadonlyArray<string | null>;
-  /** Field `k` of the last encoded row, decoded as the string path gives it. */
-  field(k: number): string | null;
   /** Whether field `k` of the last encoded row is NULL (`\N`). */
   isNull(k: number): boolean;
 }
@@ -66,17 +60,12 @@ export function recordBytesEncoder(columns: ReadonlyArray<ByteColumn>, options: 
   let tail = Buffer.alloc(0);
   let row: Buffer = tail;
 
-  const field = (k: number): string | null => decodeCopyField(row.toString('utf8', starts[k], ends[k]));
-  const fields: Array<string | null> = new Array(width).fill(null);
-  for (let k = 0; k < width; k += 1) {
-    Object.defineProperty(fields, k, { get: () => field(k), enumerable: true });
-  }
-
   const wrongWidth = (src: Buffer, start: number): never => {
     let end = src.indexOf(LF, start);
     if (end === -1) end = src.length;
-    splitCopyLine(src.toString('utf8', start, end), [], width);
-    throw new SyncError('COPY_FORMAT', `a COPY row does not have the ${width} field(s) expected`);
+    let count = 1;
+    for (let i = start; i < end; i += 1) if (src[i] === TAB) count += 1;
+    throw new SyncError('COPY_FORMAT', `a COPY row has ${count} field(s) where ${width} were expected`);
   };
 
   const encodeRow = (src: Buffer, start: number, out: ByteOutput): number => {
@@ -109,15 +98,13 @@ export function recordBytesEncoder(columns: ReadonlyArray<ByteColumn>, options: 
     setTail(after) {
       tail = Buffer.from('}' + after + '\n');
     },
-    fields,
-    field,
     isNull: (k) => ends[k] - starts[k] === 2 && row[starts[k]] === BACKSLASH && row[starts[k] + 1] === UPPER_N,
   };
 }
 
 /**
  * Field `k` of the COPY text row starting at `src[rowStart]` (which has at least k + 1 fields),
- * decoded as the string path gives it (null for NULL).
+ * its escapes decoded (null for NULL).
  */
 export function copyFieldAt(src: Buffer, rowStart: number, k: number): string | null {
   let start = rowStart;

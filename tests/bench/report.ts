@@ -13,6 +13,12 @@ export interface BenchRow {
   peakRssMiB: number | null;
   /** Median user + system CPU seconds of the measured process (the tap or psql, not the server). */
   cpuSeconds?: number | null;
+  /** Rows / median client CPU seconds. */
+  rowsPerCpuSecond?: number | null;
+  /** Median CPU seconds of the server's backends that ended during the run (./server-cpu.ts). */
+  serverCpuSeconds?: number | null;
+  /** STATE messages of the counting run. */
+  stateMessages?: number | null;
   /** RECORD line bytes (with LF) per RECORD, from the counting run. */
   bytesPerRecord: number | null;
   /** RECORD count == row count in the counting run. */
@@ -31,14 +37,15 @@ function grouped(value: number | null): string {
 
 export function formatTable(rows: readonly BenchRow[]): string {
   const lines = [
-    '| table | what | median s | min–max s | ratio to COPY | rows/s | client CPU s | peak RSS MiB | bytes/RECORD | RECORDs = rows |',
-    '|---|---|---:|---|---:|---:|---:|---:|---:|---|',
+    '| table | what | median s | min–max s | ratio to COPY | rows/s | client CPU s | rows per client CPU s | server CPU s | peak RSS MiB | bytes/RECORD | STATEs | RECORDs = rows |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const row of rows) {
     lines.push(
       `| ${row.table} | ${row.what} | ${row.medianSeconds.toFixed(2)} | ${row.minSeconds.toFixed(2)}–${row.maxSeconds.toFixed(2)} | ` +
         `${row.ratioToCopy === null ? dash : row.ratioToCopy.toFixed(2) + '×'} | ${grouped(row.rowsPerSecond)} | ` +
-        `${fixed(row.cpuSeconds ?? null, 2)} | ${fixed(row.peakRssMiB, 1)} | ${fixed(row.bytesPerRecord, 1)} | ${row.recordsOk === null ? dash : row.recordsOk ? 'yes' : 'NO'} |`,
+        `${fixed(row.cpuSeconds ?? null, 2)} | ${grouped(row.rowsPerCpuSecond ?? null)} | ${fixed(row.serverCpuSeconds ?? null, 2)} | ` +
+        `${fixed(row.peakRssMiB, 1)} | ${fixed(row.bytesPerRecord, 1)} | ${grouped(row.stateMessages ?? null)} | ${row.recordsOk === null ? dash : row.recordsOk ? 'yes' : 'NO'} |`,
     );
   }
   return lines.join('\n');

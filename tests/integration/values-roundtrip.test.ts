@@ -2,12 +2,13 @@
  * The converter against PostgreSQL itself: for literals of every kind, the JSON our converter
  * makes from the server's text (`v::text`) must agree with the server's own JSON (`to_json(v)`)
  * after the documented normalisations, and temporal values must compare equal on the server.
- * The COPY path (postgres.js `.readable()` → copyLines → splitCopyLine) must give the same field
+ * The COPY path (lib/db/copy-out.ts → copyLines → splitCopyLine) must give the same field
  * texts as `::text`.
  */
 import postgres from 'postgres';
 import type { ColumnType, ValueKind } from '../../lib/pg/types';
-import { copyLines, splitCopyLine } from '../../lib/values/copy-text';
+import { copyOutBatches } from '../../lib/db/copy-out';
+import { copyLines, splitCopyLine } from '../helpers/record-reference';
 import { columnConverter } from '../../lib/values/convert';
 import { serverVersionNum, testDb } from '../helpers/db';
 
@@ -201,10 +202,10 @@ describe('values round-trip against PostgreSQL', () => {
         expected[r][index] = row.n ? null : row.v;
       });
     }
-    const stream = await sql`COPY (SELECT ${sql(names)} FROM rt ORDER BY id) TO STDOUT`.readable();
+    const batches = copyOutBatches(sql`COPY (SELECT ${sql(names)} FROM rt ORDER BY id) TO STDOUT`);
     const got: Array<Array<string | null>> = [];
     const fields: Array<string | null> = new Array(names.length);
-    for await (const batch of copyLines(stream as AsyncIterable<Buffer>)) {
+    for await (const batch of copyLines(batches)) {
       for (const line of batch) {
         splitCopyLine(line, fields, names.length);
         got.push([...fields]);

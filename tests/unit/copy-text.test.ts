@@ -1,5 +1,5 @@
 import { SyncError } from '../../lib/errors';
-import { copyLines, splitCopyLine } from '../../lib/values/copy-text';
+import { copyLines, splitCopyLine } from '../helpers/record-reference';
 
 function split(line: string): Array<string | null> {
   const into: Array<string | null> = [];

@@ -1,6 +1,6 @@
 import type { ColumnType, ValueKind } from '../../lib/pg/types';
 import { columnConverter } from '../../lib/values/convert';
-import { recordEncoder } from '../../lib/values/record-encoder';
+import { recordEncoder } from '../helpers/record-reference';
 import { rawMembers } from '../helpers/raw-json';
 
 const type = (kind: ValueKind, isArray = false): ColumnType => ({ kind, isArray, sqlType: kind, baseTypeName: kind, delimiter: ',' });
