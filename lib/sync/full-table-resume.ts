@@ -32,6 +32,8 @@ export interface ResumePoint {
   page: number;
   /** 64-bit xid: row versions with an xmin at or above it are newer than the version's first snapshot. */
   horizon: number;
+  /** The bookmark's sent pages stand (same heap, a usable horizon); false when the run starts at page 0. */
+  resumed: boolean;
 }
 
 /** Fewer transactions than this since the horizon: a 32-bit xmin maps to one 64-bit xid. */
@@ -44,8 +46,8 @@ const MAX_SPAN = 2 ** 31;
 export async function resumePoint(ctx: RunContext, plan: StreamPlan, start: Bookmark | undefined): Promise<ResumePoint> {
   const [row] = await ctx.sql`
     SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`;
-  const now = { page: 0, horizon: Number(row.xmin) };
-  if (!start || !start.ctid_page) return now;
+  const now = { page: 0, horizon: Number(row.xmin), resumed: false };
+  if (!start || !(start.ctid_page || start.ctid_ranges?.length)) return now;
   const horizon = start.snapshot_xmin;
   if (typeof horizon !== 'number' || !Number.isSafeInteger(horizon)) {
     ctx.log.info(`${plan.tapStreamId}: the STATE has no snapshot_xmin (written by an older tap); reading the table again from page 0 in the same version`);
@@ -55,12 +57,20 @@ export async function resumePoint(ctx: RunContext, plan: StreamPlan, start: Book
     ctx.log.info(`${plan.tapStreamId}: too many transactions since the interrupted sync to tell which rows moved; reading the table again from page 0 in the same version`);
     return now;
   }
-  return { page: start.ctid_page, horizon };
+  return { page: start.ctid_page ?? 0, horizon, resumed: true };
 }
 
 function checkedInteger(value: number, what: string): string {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`invalid ${what} ${value}`);
   return String(value);
+}
+
+/** SQL condition: the row version's xmin is not older than `horizon` (in the statement's snapshot). */
+export function newerThanHorizon(horizon: number): string {
+  const xid = checkedInteger(horizon, 'snapshot horizon');
+  const xmax = '(SELECT pg_snapshot_xmax(pg_current_snapshot())::text::int8)';
+  // The row's xmin as a distance below the snapshot's xmax (mod 2^32), against the horizon's.
+  return `((${xmax} - xmin::text::int8) % 4294967296 + 4294967296) % 4294967296 <= ${xmax} - ${xid}`;
 }
 
 /**
@@ -71,12 +81,9 @@ function checkedInteger(value: number, what: string): string {
 export function resumeRows(sql: TapSql, plan: StreamPlan, point: ResumePoint) {
   if (point.page === 0) return fullTableFromPage(sql, plan, 0);
   const page = checkedInteger(point.page, 'heap page');
-  const horizon = checkedInteger(point.horizon, 'snapshot horizon');
   const columns = plan.columns.map((c) => quoteIdentifier(c.name)).join(', ');
   const table = quoteQualified(plan.relation.schema, plan.relation.name);
-  const xmax = '(SELECT pg_snapshot_xmax(pg_current_snapshot())::text::int8)';
-  // The row's xmin as a distance below the snapshot's xmax (mod 2^32), against the horizon's.
-  const newer = `((${xmax} - xmin::text::int8) % 4294967296 + 4294967296) % 4294967296 <= ${xmax} - ${horizon}`;
+  const newer = newerThanHorizon(point.horizon);
   const moved = sql.unsafe(`SELECT ${columns}, ctid FROM ONLY ${table} WHERE ctid < '(${page},0)'::tid AND ${newer}`);
   const rest = sql.unsafe(`SELECT ${columns}, ctid FROM ONLY ${table} WHERE ctid >= '(${page},0)'::tid`);
   return sql`COPY (${moved} UNION ALL ${rest}) TO STDOUT`;

@@ -11,6 +11,9 @@
  * ACTIVATE_VERSION as singer-io: a stream's first sync (no version in the state) sends it before
  * and after the rows, later syncs only after them.
  *
+ * A large table is read in slices over several connections on one snapshot
+ * (lib/sync/slices/sliced-full-table.ts) when `max_parallel_slices` > 1.
+ *
  * A transient failure mid-read is retried within the run (./retry.ts) from the page of the last
  * row written, same version (that page's rows come again); a plain scan starts over.
  */
@@ -21,6 +24,7 @@ import type { Bookmark } from '../state/types';
 import { copyToRecords } from './copy-reader';
 import { resumePoint, resumeRows } from './full-table-resume';
 import { fullTablePlain } from './queries';
+import { syncSlicedFullTable } from './slices/sliced-full-table';
 import { addCopyResult, emptyCopyResult, withRetries } from './retry';
 import type { StateEmitter } from './state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
@@ -52,6 +56,7 @@ function ctidPage(ctid: string | null): number {
 export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark): Promise<void> {
   const id = plan.tapStreamId;
   let heap = await withRetries(ctx, id, () => heapInfo(ctx, plan));
+  if (heap.resumable && ctx.config.max_parallel_slices > 1 && (await syncSlicedFullTable(ctx, plan, state, start))) return;
   const interrupted = heap.resumable && start.version !== undefined && start.ctid_page !== undefined;
   const sameHeap = interrupted && start.relfilenode === heap.relfilenode;
   if (interrupted && !sameHeap) {
