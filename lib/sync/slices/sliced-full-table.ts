@@ -28,7 +28,7 @@ import { AbortedError } from '../../errors';
 import { planChunks, sliceCount, type Chunk } from './plan';
 import { PageProgress } from './progress';
 import { openSharedSnapshot } from './snapshot-share';
-import type { ReservedSql } from 'postgres';
+import type { TapSql } from '../../db/connect';
 import type { Readable } from 'node:stream';
 
 interface HeapSize {
@@ -57,7 +57,7 @@ interface SliceRun {
   checkpoint: () => void | Promise<void>;
 }
 
-function chunkQuery(connection: ReservedSql, plan: StreamPlan, chunk: Chunk, horizon: number) {
+function chunkQuery(connection: TapSql, plan: StreamPlan, chunk: Chunk, horizon: number) {
   const columns = plan.columns.map((c) => quoteIdentifier(c.name)).join(', ');
   const table = quoteQualified(plan.relation.schema, plan.relation.name);
   let where = `ctid >= '(${chunk.start},0)'::tid`;
@@ -66,7 +66,7 @@ function chunkQuery(connection: ReservedSql, plan: StreamPlan, chunk: Chunk, hor
   return connection.unsafe(`COPY (SELECT ${columns}, ctid FROM ONLY ${table} WHERE ${where}) TO STDOUT`);
 }
 
-async function readChunk(ctx: RunContext, plan: StreamPlan, connection: ReservedSql, chunk: Chunk, run: SliceRun): Promise<CopyReadResult> {
+async function readChunk(ctx: RunContext, plan: StreamPlan, connection: TapSql, chunk: Chunk, run: SliceRun): Promise<CopyReadResult> {
   const source = (await chunkQuery(connection, plan, chunk, run.horizon).readable()) as Readable;
   if (chunk.moved) return copyToRecords(ctx, plan, source, { version: run.version, extraFields: 0, checkpoint: run.checkpoint });
   const reading = run.progress.begin(chunk.start);
@@ -98,7 +98,7 @@ async function readSlices(ctx: RunContext, plan: StreamPlan, slices: number, pag
   const shared = await openSharedSnapshot(ctx, slices);
   const result = emptyCopyResult();
   let failure: { error: unknown } | undefined;
-  const work = async (connection: ReservedSql): Promise<void> => {
+  const work = async (connection: TapSql): Promise<void> => {
     for (let chunk = queue.shift(); chunk && !failure; chunk = queue.shift()) {
       if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
       addCopyResult(result, await readChunk(ctx, plan, connection, chunk, run));

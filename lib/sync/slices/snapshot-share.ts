@@ -2,17 +2,17 @@
  * One table version over several connections: the first opens a REPEATABLE READ, READ ONLY
  * transaction and exports its snapshot (pg_export_snapshot), the others open theirs on that
  * snapshot (SET TRANSACTION SNAPSHOT), so every statement of every connection sees exactly the
- * same rows. The connections are a pool of their own, reserved one each, and stay in their
- * transactions until `close` (the exported snapshot lives as long as the first transaction).
+ * same rows. Each connection is a pool of one of its own (postgres.js runs a transaction's
+ * statements one by one on a single-connection pool), and stays in its transaction until
+ * `close` (the exported snapshot lives as long as the first transaction).
  */
-import type { ReservedSql } from 'postgres';
 import type { RunContext } from '../../context';
 import { connect, type TapSql } from '../../db/connect';
 import { quoteLiteral } from '../queries';
 
 export interface SharedSnapshot {
   /** One connection per slice, all in a transaction on the one snapshot. */
-  readonly connections: readonly ReservedSql[];
+  readonly connections: readonly TapSql[];
   /** Ends the transactions and closes the connections. */
   close(): Promise<void>;
   /** Closes the connections at once (a statement still running on them fails). */
@@ -22,26 +22,30 @@ export interface SharedSnapshot {
 const BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
 
 export async function openSharedSnapshot(ctx: RunContext, count: number): Promise<SharedSnapshot> {
-  const pool: TapSql = connect(ctx.config, { max: count, log: ctx.log, tunnel: ctx.tunnel });
-  const connections: ReservedSql[] = [];
+  const connections: TapSql[] = [];
   let closed = false;
   const abort = async () => {
     if (closed) return;
     closed = true;
-    await pool.end({ timeout: 0 });
+    await Promise.all(connections.map((connection) => connection.end({ timeout: 0 })));
+  };
+  const open = () => {
+    const connection = connect(ctx.config, { max: 1, log: ctx.log, tunnel: ctx.tunnel });
+    connections.push(connection);
+    return connection;
   };
   try {
-    const first = await pool.reserve();
-    connections.push(first);
+    const first = open();
     await first.unsafe(BEGIN);
     const [row] = await first.unsafe('SELECT pg_export_snapshot() AS id');
     const snapshot = quoteLiteral(String(row.id));
-    for (let i = 1; i < count; i += 1) {
-      const next = await pool.reserve();
-      connections.push(next);
-      await next.unsafe(BEGIN);
-      await next.unsafe(`SET TRANSACTION SNAPSHOT ${snapshot}`);
-    }
+    await Promise.all(
+      Array.from({ length: count - 1 }, async () => {
+        const next = open();
+        await next.unsafe(BEGIN);
+        await next.unsafe(`SET TRANSACTION SNAPSHOT ${snapshot}`);
+      }),
+    );
   } catch (error) {
     await abort();
     throw error;
@@ -52,10 +56,7 @@ export async function openSharedSnapshot(ctx: RunContext, count: number): Promis
     async close() {
       if (closed) return;
       try {
-        for (const connection of connections) {
-          await connection.unsafe('COMMIT');
-          connection.release();
-        }
+        await Promise.all(connections.map((connection) => connection.unsafe('COMMIT')));
       } finally {
         await abort();
       }
