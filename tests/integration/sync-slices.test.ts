@@ -61,10 +61,10 @@ test('4 slices send every row exactly once, the same rows as 1 slice, and end li
   expect(single.code).toBe(0);
   expect(sliced.code).toBe(0);
   expect(sliced.stderr).toMatch(/FULL_TABLE in 4 slices of \d+ heap pages/);
-  expect(single.stderr).not.toContain('slices');
+  expect(single.stderr).not.toContain('FULL_TABLE in');
   const key = (m: Record<string, any>) => `${m.record.id}:${m.record.n}:${m.record.pad}`;
   const slicedRows = records(sliced);
-  expect(slicedRows).toHaveLength(ROWS);
+  expect(slicedRows.length).toBe(ROWS);
   expect(repeated(slicedRows.map((m) => m.record.id))).toEqual([]);
   expect(new Set(slicedRows.map(key))).toEqual(new Set(records(single).map(key)));
   // Slices interleave whole batches: the rows do not come in id (heap) order.
@@ -115,7 +115,7 @@ test('a concurrent writer moving rows between pages never makes a row come twice
   expect(run.code).toBe(0);
   expect(duringRead).toBeGreaterThan(5);
   const rows = records(run);
-  expect(rows).toHaveLength(ROWS);
+  expect(rows.length).toBe(ROWS);
   expect(repeated(rows.map((m) => m.record.id))).toEqual([]);
   expect(String(rows.reduce((sum, m) => sum + (m.record.n as number), 0))).toBe(total);
 });
