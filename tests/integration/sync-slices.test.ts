@@ -8,6 +8,7 @@ import { adminSql, testConfig } from '../helpers/db';
 import { byType, lastState } from '../helpers/messages';
 import { runTap, type TapRun } from '../helpers/run-tap';
 import { killAfterBytes, onFirstOutput, seededOffset } from '../helpers/kill';
+import type { ChildProcess } from 'node:child_process';
 
 const SCHEMA = 'sync_slices';
 const STREAM = `${SCHEMA}-sliced`;
@@ -158,4 +159,36 @@ test.each([1, 2, 3])('SIGKILL mid-read, then a resume: sent pages were whole, on
   expect(untouched.length).toBeGreaterThan(500);
   expect(untouched.filter((id) => again.has(id))).toEqual([]);
   expect(lastState(second.messages)?.bookmarks[STREAM]).toEqual({ last_replication_method: 'FULL_TABLE', version });
+});
+
+test('slice backends terminated mid-read are retried within the run on a new snapshot: every row, one version, exit 0', async () => {
+  await resetTable();
+  const appName = 'tap_slices_faults';
+  let terminated = 0;
+  // With stdout paused every slice stalls (back-pressure); then their backends, in their
+  // snapshot transactions (running a COPY or between two), are terminated.
+  const cut = (child: ChildProcess) => {
+    let seen = 0;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (terminated > 0 || seen < 3_000_000) return;
+      terminated = -1;
+      child.stdout?.pause();
+      void sql<Array<{ n: number }>>`
+        SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+        WHERE application_name = ${appName} AND state <> 'idle'`.then(([row]) => {
+        terminated = row.n;
+        child.stdout?.resume();
+      });
+    });
+  };
+  const run = await runTap([], { config: { ...config, application_name: appName, retry_backoff_seconds: 0.1 }, catalog, onSpawn: cut });
+  expect(run.code).toBe(0);
+  expect(terminated).toBeGreaterThan(0);
+  expect(run.stderr).toContain('retry 1 of 5');
+  const rows = records(run);
+  expect(new Set(rows.map((m) => m.record.id)).size).toBe(ROWS);
+  expect(new Set(rows.map((m) => m.version)).size).toBe(1);
+  // Only the pages the cut slices were in the middle of come again.
+  expect(rows.length).toBeLessThan(ROWS * 1.2);
 });

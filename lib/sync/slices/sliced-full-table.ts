@@ -92,15 +92,18 @@ async function readChunk(ctx: RunContext, plan: StreamPlan, connection: TapSql, 
   }
 }
 
-/** One attempt: a shared snapshot, every chunk not yet sent read by `slices` connections. */
-async function readSlices(ctx: RunContext, plan: StreamPlan, slices: number, pages: number, run: SliceRun): Promise<CopyReadResult> {
+/**
+ * One attempt: a shared snapshot, every chunk not yet sent read by `slices` connections; the
+ * counts of the rows written go to `result`, also when the attempt fails.
+ */
+async function readSlices(ctx: RunContext, plan: StreamPlan, slices: number, pages: number, run: SliceRun, result: CopyReadResult): Promise<void> {
   const queue = planChunks(run.progress.sent(), pages, slices);
   const shared = await openSharedSnapshot(ctx, slices);
-  const result = emptyCopyResult();
   let failure: { error: unknown } | undefined;
   const work = async (connection: TapSql): Promise<void> => {
     for (let chunk = queue.shift(); chunk && !failure; chunk = queue.shift()) {
       if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
+      shared.ensureOpen();
       addCopyResult(result, await readChunk(ctx, plan, connection, chunk, run));
     }
   };
@@ -111,9 +114,8 @@ async function readSlices(ctx: RunContext, plan: StreamPlan, slices: number, pag
     await shared.abort();
   };
   await Promise.all(shared.connections.map((connection) => work(connection).catch(fail)));
-  if (failure) throw failure.error;
   await shared.close();
-  return result;
+  if (failure) throw failure.error;
 }
 
 /**
@@ -162,7 +164,7 @@ export async function syncSlicedFullTable(ctx: RunContext, plan: StreamPlan, sta
         }
         heap = now;
       }
-      addCopyResult(result, await readSlices(ctx, plan, slices, heap.pages, run));
+      await readSlices(ctx, plan, slices, heap.pages, run, result);
     });
   } catch (error) {
     await checkpointAfterFailure(run.checkpoint, error);

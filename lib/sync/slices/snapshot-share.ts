@@ -5,14 +5,32 @@
  * same rows. Each connection is a pool of one of its own (postgres.js runs a transaction's
  * statements one by one on a single-connection pool), and stays in its transaction until
  * `close` (the exported snapshot lives as long as the first transaction).
+ *
+ * postgres.js opens a new connection for the next statement after one was lost; that
+ * connection would read outside the shared snapshot. So once any of them closes unasked,
+ * `ensureOpen` throws (a transient failure: the caller retries on a new snapshot) instead of
+ * letting a statement go out.
  */
+import postgres from 'postgres';
 import type { RunContext } from '../../context';
-import { connect, type TapSql } from '../../db/connect';
+import { connectionOptions, type TapSql } from '../../db/connect';
 import { quoteLiteral } from '../queries';
+
+/** A connection of a shared snapshot closed: the snapshot is gone (SQLSTATE connection_failure). */
+export class SnapshotConnectionLost extends Error {
+  readonly code = '08006';
+
+  constructor() {
+    super('a connection of the shared snapshot was lost');
+    this.name = 'SnapshotConnectionLost';
+  }
+}
 
 export interface SharedSnapshot {
   /** One connection per slice, all in a transaction on the one snapshot. */
   readonly connections: readonly TapSql[];
+  /** Throws SnapshotConnectionLost when a connection closed: call before each statement. */
+  ensureOpen(): void;
   /** Ends the transactions and closes the connections. */
   close(): Promise<void>;
   /** Closes the connections at once (a statement still running on them fails). */
@@ -24,13 +42,18 @@ const BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
 export async function openSharedSnapshot(ctx: RunContext, count: number): Promise<SharedSnapshot> {
   const connections: TapSql[] = [];
   let closed = false;
+  let lost = false;
   const abort = async () => {
     if (closed) return;
     closed = true;
     await Promise.all(connections.map((connection) => connection.end({ timeout: 0 })));
   };
   const open = () => {
-    const connection = connect(ctx.config, { max: 1, log: ctx.log, tunnel: ctx.tunnel });
+    const options = connectionOptions(ctx.config, { max: 1, log: ctx.log, tunnel: ctx.tunnel });
+    const onclose = () => {
+      if (!closed) lost = true;
+    };
+    const connection = postgres({ ...options, onclose }) as unknown as TapSql;
     connections.push(connection);
     return connection;
   };
@@ -52,14 +75,12 @@ export async function openSharedSnapshot(ctx: RunContext, count: number): Promis
   }
   return {
     connections,
-    abort,
-    async close() {
-      if (closed) return;
-      try {
-        await Promise.all(connections.map((connection) => connection.unsafe('COMMIT')));
-      } finally {
-        await abort();
-      }
+    ensureOpen() {
+      if (lost) throw new SnapshotConnectionLost();
     },
+    abort,
+    // The transactions only read: closing the connections ends them (no COMMIT, which on a
+    // connection lost after its last statement would open a new one).
+    close: abort,
   };
 }
