@@ -46,3 +46,14 @@ export function planChunks(sent: readonly PageRange[], pages: number, slices: nu
   const movedSize = Math.max(1, Math.ceil((end - todo) / (slices * CHUNKS_PER_SLICE)));
   return [...sent.flatMap((range) => split(range, movedSize, true)), ...chunks];
 }
+
+function checkedPage(page: number): number {
+  if (!Number.isSafeInteger(page) || page < 0) throw new RangeError(`invalid heap page ${page}`);
+  return page;
+}
+
+/** The chunk's pages as a SQL condition on ctid (a TID range scan). */
+export function chunkRange(chunk: Chunk): string {
+  const from = `ctid >= '(${checkedPage(chunk.start)},0)'::tid`;
+  return chunk.end === null ? from : `${from} AND ctid < '(${checkedPage(chunk.end)},0)'::tid`;
+}

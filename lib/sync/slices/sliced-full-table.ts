@@ -21,13 +21,12 @@ import type { Bookmark } from '../../state/types';
 import { copyToRecords, type CopyReadResult } from '../copy-reader';
 import { newerThanHorizon, resumePoint } from '../full-table-resume';
 import { quoteIdentifier, quoteQualified } from '../queries';
-import { addCopyResult, emptyCopyResult, withRetries } from '../retry';
+import { emptyCopyResult, withRetries } from '../retry';
 import type { StateEmitter } from '../state-emitter';
 import { checkpointAfterFailure, logWarnings } from '../stream-io';
-import { AbortedError } from '../../errors';
-import { planChunks, sliceCount, type Chunk } from './plan';
+import { chunkRange, planChunks, sliceCount, type Chunk } from './plan';
 import { PageProgress } from './progress';
-import { openSharedSnapshot } from './snapshot-share';
+import { readChunks } from './read-chunks';
 import type { TapSql } from '../../db/connect';
 import type { Readable } from 'node:stream';
 
@@ -60,8 +59,7 @@ interface SliceRun {
 function chunkQuery(connection: TapSql, plan: StreamPlan, chunk: Chunk, horizon: number) {
   const columns = plan.columns.map((c) => quoteIdentifier(c.name)).join(', ');
   const table = quoteQualified(plan.relation.schema, plan.relation.name);
-  let where = `ctid >= '(${chunk.start},0)'::tid`;
-  if (chunk.end !== null) where += ` AND ctid < '(${chunk.end},0)'::tid`;
+  const where = chunkRange(chunk);
   if (chunk.moved) return connection.unsafe(`COPY (SELECT ${columns} FROM ONLY ${table} WHERE ${where} AND ${newerThanHorizon(horizon)}) TO STDOUT`);
   return connection.unsafe(`COPY (SELECT ${columns}, ctid FROM ONLY ${table} WHERE ${where}) TO STDOUT`);
 }
@@ -90,32 +88,6 @@ async function readChunk(ctx: RunContext, plan: StreamPlan, connection: TapSql, 
     run.progress.drop(reading);
     throw error;
   }
-}
-
-/**
- * One attempt: a shared snapshot, every chunk not yet sent read by `slices` connections; the
- * counts of the rows written go to `result`, also when the attempt fails.
- */
-async function readSlices(ctx: RunContext, plan: StreamPlan, slices: number, pages: number, run: SliceRun, result: CopyReadResult): Promise<void> {
-  const queue = planChunks(run.progress.sent(), pages, slices);
-  const shared = await openSharedSnapshot(ctx, slices);
-  let failure: { error: unknown } | undefined;
-  const work = async (connection: TapSql): Promise<void> => {
-    for (let chunk = queue.shift(); chunk && !failure; chunk = queue.shift()) {
-      if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
-      shared.ensureOpen();
-      addCopyResult(result, await readChunk(ctx, plan, connection, chunk, run));
-    }
-  };
-  // The first failure stops every slice (their connections close) and is the one reported.
-  const fail = async (error: unknown) => {
-    if (failure) return;
-    failure = { error };
-    await shared.abort();
-  };
-  await Promise.all(shared.connections.map((connection) => work(connection).catch(fail)));
-  await shared.close();
-  if (failure) throw failure.error;
 }
 
 /**
@@ -164,7 +136,8 @@ export async function syncSlicedFullTable(ctx: RunContext, plan: StreamPlan, sta
         }
         heap = now;
       }
-      await readSlices(ctx, plan, slices, heap.pages, run, result);
+      const chunks = planChunks(run.progress.sent(), heap.pages, slices);
+      await readChunks(ctx, slices, chunks, { read: (connection, chunk) => readChunk(ctx, plan, connection, chunk, run) }, result);
     });
   } catch (error) {
     await checkpointAfterFailure(run.checkpoint, error);
