@@ -34,18 +34,22 @@ interface HeapInfo {
   resumable: boolean;
   /** The heap's pages as of the last VACUUM / ANALYZE (relpages), for progress; no lock taken. */
   pages: number;
+  /** The heap's pages now (pg_relation_size, which waits for a lock: 0 unless slices may be used). */
+  size: number;
 }
 
 async function heapInfo(ctx: RunContext, plan: StreamPlan): Promise<HeapInfo> {
   const [row] = await ctx.sql`
     SELECT pg_relation_filenode(c.oid)::int8::text AS filenode, c.relhassubclass AS has_children,
            current_setting('server_version_num')::int AS version_num,
-           c.relpages::int8::text AS pages
+           c.relpages::int8::text AS pages,
+           CASE WHEN ${ctx.config.max_parallel_slices > 1}::bool
+                THEN (pg_relation_size(c.oid) / current_setting('block_size')::int8)::text END AS size
     FROM pg_class c WHERE c.oid = ${plan.relation.oid}`;
   const filenode = row ? Number(row.filenode ?? 0) : 0;
   const plainHeap = plan.relation.kind === 'r' || plan.relation.kind === 'm';
   const resumable = Boolean(row) && plainHeap && row.has_children === false && Number(row.version_num) >= 140000 && filenode > 0;
-  return { relfilenode: filenode, resumable, pages: row ? Number(row.pages ?? 0) : 0 };
+  return { relfilenode: filenode, resumable, pages: row ? Number(row.pages ?? 0) : 0, size: row ? Number(row.size ?? 0) : 0 };
 }
 
 function ctidPage(ctid: string | null): number {
@@ -56,7 +60,7 @@ function ctidPage(ctid: string | null): number {
 export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark): Promise<void> {
   const id = plan.tapStreamId;
   let heap = await withRetries(ctx, id, () => heapInfo(ctx, plan));
-  if (heap.resumable && ctx.config.max_parallel_slices > 1 && (await syncSlicedFullTable(ctx, plan, state, start))) return;
+  if (heap.resumable && (await syncSlicedFullTable(ctx, plan, state, start, { relfilenode: heap.relfilenode, pages: heap.size }))) return;
   const interrupted = heap.resumable && start.version !== undefined && start.ctid_page !== undefined;
   const sameHeap = interrupted && start.relfilenode === heap.relfilenode;
   if (interrupted && !sameHeap) {

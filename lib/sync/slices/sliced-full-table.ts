@@ -30,7 +30,7 @@ import { readChunks } from './read-chunks';
 import type { TapSql } from '../../db/connect';
 import type { Readable } from 'node:stream';
 
-interface HeapSize {
+export interface HeapSize {
   relfilenode: number;
   pages: number;
 }
@@ -92,12 +92,12 @@ async function readChunk(ctx: RunContext, plan: StreamPlan, connection: TapSql, 
 
 /**
  * Syncs the stream in slices when the table is large enough and more than one slice is
- * configured; returns false, having done nothing, otherwise. `heap` is a plain heap's file node
- * (a table or materialized view without children, PostgreSQL >= 14).
+ * configured; returns false, having done nothing, otherwise. `size` is a plain heap's (a table
+ * or materialized view without children, PostgreSQL >= 14) file node and pages now.
  */
-export async function syncSlicedFullTable(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark): Promise<boolean> {
+export async function syncSlicedFullTable(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark, size: HeapSize): Promise<boolean> {
   const id = plan.tapStreamId;
-  let heap = await withRetries(ctx, id, () => heapSize(ctx, plan));
+  let heap = size;
   const slices = sliceCount(heap.pages, ctx.config.max_parallel_slices, ctx.config.slice_min_pages);
   if (slices <= 1 || heap.relfilenode === 0) return false;
 
