@@ -14,13 +14,13 @@ import { openSharedSnapshot } from './snapshot-share';
 export interface ChunkReads {
   /** Reads one chunk on `connection` (its statement goes out before the first await). */
   read: (connection: TapSql, chunk: Chunk) => Promise<CopyReadResult>;
-  /** Runs on the first connection once the snapshot is shared, before any chunk; may throw. */
+  /** Runs on the first connection once its snapshot is exported, before the others connect; may throw. */
   ready?: (first: TapSql) => Promise<void>;
 }
 
 export async function readChunks(ctx: RunContext, slices: number, chunks: Chunk[], reads: ChunkReads, result: CopyReadResult): Promise<void> {
   const queue = [...chunks];
-  const shared = await openSharedSnapshot(ctx, slices);
+  const shared = await openSharedSnapshot(ctx, slices, reads.ready);
   let failure: { error: unknown } | undefined;
   const work = async (connection: TapSql): Promise<void> => {
     for (let chunk = queue.shift(); chunk && !failure; chunk = queue.shift()) {
@@ -34,12 +34,6 @@ export async function readChunks(ctx: RunContext, slices: number, chunks: Chunk[
     failure = { error };
     await shared.abort();
   };
-  try {
-    await reads.ready?.(shared.connections[0]);
-  } catch (error) {
-    await shared.abort();
-    throw error;
-  }
   await Promise.all(shared.connections.map((connection) => work(connection).catch(fail)));
   await shared.close();
   if (failure) throw failure.error;

@@ -39,7 +39,11 @@ export interface SharedSnapshot {
 
 const BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
 
-export async function openSharedSnapshot(ctx: RunContext, count: number): Promise<SharedSnapshot> {
+/**
+ * `ready` runs on the first connection once its snapshot is exported, before the others connect;
+ * when it throws, every connection closes and the error is thrown.
+ */
+export async function openSharedSnapshot(ctx: RunContext, count: number, ready?: (first: TapSql) => Promise<void>): Promise<SharedSnapshot> {
   const connections: TapSql[] = [];
   let closed = false;
   let lost = false;
@@ -62,6 +66,7 @@ export async function openSharedSnapshot(ctx: RunContext, count: number): Promis
     await first.unsafe(BEGIN);
     const [row] = await first.unsafe('SELECT pg_export_snapshot() AS id');
     const snapshot = quoteLiteral(String(row.id));
+    await ready?.(first);
     await Promise.all(
       Array.from({ length: count - 1 }, async () => {
         const next = open();
