@@ -15,6 +15,11 @@ export interface RunContext {
   sql: TapSql;
   /** With use_secondary, the primary: slot, publication, WAL position, LOG_BASED snapshot and stream. */
   primary?: TapSql;
+  /**
+   * Where `sql` connects when that is not `config`'s server and database (use_secondary's replica,
+   * another database of the server): the run's further connections (slices) go there too.
+   */
+  sqlConfig?: TapConfig;
   writer: MessageWriter;
   log: Logger;
   /** Aborted on SIGTERM/SIGINT: strategies stop reading, write a resumable STATE and return. */

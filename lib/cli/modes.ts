@@ -51,7 +51,7 @@ export async function runTest({ sql, primary, config, server, stderr, tunnel }: 
 
 /** A connection to another database of the same server (several databases), ended by the caller. */
 export function databaseOpener({ config, log, tunnel }: ModeInput): (dbname: string) => TapSql {
-  return (dbname) => connect({ ...config, dbname }, { log, max: 2, tunnel });
+  return (dbname) => connect({ ...readingConfig(config), dbname }, { log, max: 2, tunnel });
 }
 
 export async function runDiscover(input: ModeInput): Promise<void> {
@@ -79,6 +79,7 @@ export async function runSyncMode(input: ModeInput, sync: SyncInput): Promise<vo
     config: input.config,
     sql: input.sql,
     primary: input.primary,
+    sqlConfig: readingConfig(input.config),
     writer,
     log: input.log,
     signal: controller.signal,

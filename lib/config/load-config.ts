@@ -3,6 +3,7 @@
  * PG* environment and libpq's defaults — validated against schemas/config.schema.json before
  * anything connects.
  */
+import { availableParallelism } from 'node:os';
 import { InputError } from '../errors';
 import { batchConfig } from './batch-config';
 import { getPath, isPlainObject, nestDottedKeys, setPath } from './dotted';
@@ -22,6 +23,11 @@ export interface LoadedConfig {
 }
 
 /** Settings grouped in an object (ssh_tunnel). */
+/** max_parallel_slices when unset: the CPU cores, at most 4. */
+function defaultSlices(): number {
+  return Math.min(4, availableParallelism());
+}
+
 function groupsOf(schema: ConfigSchema): Set<string> {
   return new Set(Object.keys(schema.properties).filter((key) => schema.properties[key].properties));
 }
@@ -136,6 +142,8 @@ export function loadConfigWithWarnings(
     idle_in_transaction_session_timeout: valid.idle_in_transaction_session_timeout as number,
     max_retries: valid.max_retries as number,
     retry_backoff_seconds: valid.retry_backoff_seconds as number,
+    max_parallel_slices: (valid.max_parallel_slices as number | undefined) ?? defaultSlices(),
+    slice_min_pages: valid.slice_min_pages as number,
     replication_slot_name: valid.replication_slot_name as string,
     publication_name: valid.publication_name as string,
     logical_idle_exit_seconds: valid.logical_idle_exit_seconds as number,

@@ -66,6 +66,10 @@ export interface TapConfig {
   /** Retries of a stream after a transient failure, and the first wait (seconds, doubling). */
   max_retries: number;
   retry_backoff_seconds: number;
+  /** FULL_TABLE: connections reading one table's page ranges on one snapshot (1 = one connection). */
+  max_parallel_slices: number;
+  /** FULL_TABLE: tables with fewer heap pages are read by one connection. */
+  slice_min_pages: number;
   replication_slot_name: string;
   publication_name: string;
   logical_idle_exit_seconds: number;

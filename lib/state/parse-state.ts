@@ -49,7 +49,16 @@ function normaliseBookmark(id: string, raw: unknown): Bookmark {
     }
     if (v === null) delete bookmark[field];
   }
+  if (bookmark.ctid_ranges === null) delete bookmark.ctid_ranges;
+  else if (bookmark.ctid_ranges !== undefined && !isPageRanges(bookmark.ctid_ranges)) {
+    fail(`/bookmarks/${id}/ctid_ranges must be an array of [first, end) heap page pairs`);
+  }
   return bookmark;
+}
+
+function isPageRanges(value: unknown): boolean {
+  const isPage = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  return Array.isArray(value) && value.every((r) => Array.isArray(r) && r.length === 2 && isPage(r[0]) && isPage(r[1]) && r[0] < r[1]);
 }
 
 export function parseState(input: unknown, dbname: string, streamIds: readonly string[]): TapState {

@@ -12,6 +12,11 @@ export interface Bookmark {
   lsn?: number;
   /** FULL_TABLE resume: the first heap page not yet fully emitted. */
   ctid_page?: number;
+  /**
+   * FULL_TABLE resume in slices: heap page ranges `[first, end)` after `ctid_page` whose rows are
+   * all sent (lib/state/page-ranges.ts).
+   */
+  ctid_ranges?: Array<[number, number]>;
   /** FULL_TABLE resume: the table's file node; a rewrite (VACUUM FULL, CLUSTER) restarts it. */
   relfilenode?: number;
   /** FULL_TABLE resume: the 64-bit xmin of the snapshot taken when the table version started. */

@@ -27,6 +27,8 @@ export interface DatabaseAccess {
 export interface DatabasePlans extends SyncPlan {
   /** The connection each plan reads through. */
   sqlOf(plan: StreamPlan): TapSql;
+  /** The database of a plan read through a connection opened here; undefined for the connected one. */
+  databaseOf(plan: StreamPlan): string | undefined;
   /** The connections of the run, the run's own first (each once). */
   connections: TapSql[];
   /** Ends the connections opened here. */
@@ -69,12 +71,13 @@ export async function planDatabases(
   };
   if (groups.size <= 1 && (groups.size === 0 || groups.has(home))) {
     const relations = selected.length > 0 ? await lookup(schemasOf(selected)) : [];
-    return { ...buildPlan(catalog, relations, config, firstStreamId), sqlOf: () => sql, connections: [sql], close };
+    return { ...buildPlan(catalog, relations, config, firstStreamId), sqlOf: () => sql, databaseOf: () => undefined, connections: [sql], close };
   }
   const plans: StreamPlan[] = [];
   const unavailable: SyncPlan['unavailable'] = [];
   // By stream id: stream maps may replace a plan with a trimmed copy.
   const sqlByStream = new Map<string, TapSql>();
+  const databaseByStream = new Map<string, string>();
   try {
     for (const [name, streams] of groups) {
       const db = name === home ? sql : (access as DatabaseAccess).open(name);
@@ -89,6 +92,7 @@ export async function planDatabases(
           );
         }
         sqlByStream.set(plan.tapStreamId, db);
+        if (db !== sql) databaseByStream.set(plan.tapStreamId, name);
       }
       plans.push(...part.plans);
       unavailable.push(...part.unavailable);
@@ -99,7 +103,9 @@ export async function planDatabases(
   }
   const first = plans.findIndex((p) => p.tapStreamId === firstStreamId);
   if (first > 0) plans.unshift(...plans.splice(first, 1));
-  return { plans, unavailable, sqlOf: (plan) => sqlByStream.get(plan.tapStreamId) ?? sql, connections: [sql, ...opened.values()], close };
+  return { plans, unavailable, sqlOf: (plan) => sqlByStream.get(plan.tapStreamId) ?? sql,
+    databaseOf: (plan) => databaseByStream.get(plan.tapStreamId),
+    connections: [sql, ...opened.values()], close };
 }
 
 async function currentDatabase(sql: TapSql): Promise<string> {

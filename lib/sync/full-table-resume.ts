@@ -42,6 +42,8 @@ export interface ResumePoint {
   horizon: number;
   /** 64-bit xid: the horizon of a snapshot taken at this run's start, before its COPY. */
   next: number;
+  /** The bookmark's sent pages stand (same heap, a usable horizon); false when the run starts at page 0. */
+  resumed: boolean;
 }
 
 /** Fewer transactions than this since the horizon: a 32-bit xmin maps to one 64-bit xid. */
@@ -53,11 +55,11 @@ const MAX_SPAN = 2 ** 31;
  * `horizon` when one was taken earlier in the run (an older horizon is as good: lib/sync/heap-facts.ts).
  */
 export async function resumePoint(ctx: RunContext, plan: StreamPlan, start: Bookmark | undefined, horizon?: number | false): Promise<ResumePoint> {
-  if (!start && typeof horizon === 'number') return { page: 0, horizon, next: horizon };
+  if (!start && typeof horizon === 'number') return { page: 0, horizon, next: horizon, resumed: false };
   const [row] = await ctx.sql`
     SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`;
-  const now = { page: 0, horizon: Number(row.xmin), next: Number(row.xmin) };
-  if (!start || !start.ctid_page) return now;
+  const now = { page: 0, horizon: Number(row.xmin), next: Number(row.xmin), resumed: false };
+  if (!start || !(start.ctid_page || start.ctid_ranges?.length)) return now;
   const given = start.snapshot_xmin;
   if (typeof given !== 'number' || !Number.isSafeInteger(given)) {
     ctx.log.info(`${plan.tapStreamId}: the STATE has no snapshot_xmin (written by an older tap); reading the table again from page 0 in the same version`);
@@ -67,12 +69,20 @@ export async function resumePoint(ctx: RunContext, plan: StreamPlan, start: Book
     ctx.log.info(`${plan.tapStreamId}: too many transactions since the interrupted sync to tell which rows moved; reading the table again from page 0 in the same version`);
     return now;
   }
-  return { page: start.ctid_page, horizon: given, next: now.horizon };
+  return { page: start.ctid_page ?? 0, horizon: given, next: now.horizon, resumed: true };
 }
 
 function checkedInteger(value: number, what: string): string {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`invalid ${what} ${value}`);
   return String(value);
+}
+
+/** SQL condition: the row version's xmin is not older than `horizon` (in the statement's snapshot). */
+export function newerThanHorizon(horizon: number): string {
+  const xid = checkedInteger(horizon, 'snapshot horizon');
+  const xmax = '(SELECT pg_snapshot_xmax(pg_current_snapshot())::text::int8)';
+  // The row's xmin as a distance below the snapshot's xmax (mod 2^32), against the horizon's.
+  return `((${xmax} - xmin::text::int8) % 4294967296 + 4294967296) % 4294967296 <= ${xmax} - ${xid}`;
 }
 
 /**
@@ -83,12 +93,9 @@ function checkedInteger(value: number, what: string): string {
 export function resumeRows(sql: TapSql, plan: StreamPlan, point: ResumePoint) {
   if (point.page === 0) return fullTableFromPage(sql, plan, 0);
   const page = checkedInteger(point.page, 'heap page');
-  const horizon = checkedInteger(point.horizon, 'snapshot horizon');
   const columns = plan.columns.map((c) => quoteIdentifier(c.name)).join(', ');
   const table = quoteQualified(plan.relation.schema, plan.relation.name);
-  const xmax = '(SELECT pg_snapshot_xmax(pg_current_snapshot())::text::int8)';
-  // The row's xmin as a distance below the snapshot's xmax (mod 2^32), against the horizon's.
-  const newer = `((${xmax} - xmin::text::int8) % 4294967296 + 4294967296) % 4294967296 <= ${xmax} - ${horizon}`;
+  const newer = newerThanHorizon(point.horizon);
   const moved = sql.unsafe(`SELECT ${columns}, ctid FROM ONLY ${table} WHERE ctid < '(${page},0)'::tid AND ${newer}`);
   const rest = sql.unsafe(`SELECT ${columns}, ctid FROM ONLY ${table} WHERE ctid >= '(${page},0)'::tid`);
   return sql`COPY (${moved} UNION ALL ${rest}) TO STDOUT`;

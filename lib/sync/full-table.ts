@@ -11,6 +11,9 @@
  * ACTIVATE_VERSION as singer-io: a stream's first sync (no version in the state) sends it before
  * and after the rows, later syncs only after them.
  *
+ * A large table is read in slices over several connections on one snapshot
+ * (lib/sync/slices/sliced-full-table.ts) when `max_parallel_slices` > 1.
+ *
  * A transient failure mid-read is retried within the run (./retry.ts) from the page of the last
  * row written, same version (that page's rows come again); a plain scan starts over.
  */
@@ -21,14 +24,25 @@ import type { Bookmark } from '../state/types';
 import { copyToRecords } from './copy-reader';
 import { resumePoint, resumeRows } from './full-table-resume';
 import { fullTablePlain, isBounded } from './queries';
+import { syncSlicedFullTable } from './slices/sliced-full-table';
 import { addCopyResult, emptyCopyResult, withRetries } from './retry';
 import { heapInfoOf, heapRows, type HeapFacts, type HeapInfo } from './heap-facts';
 import type { StateEmitter } from './state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
 
 async function heapInfo(ctx: RunContext, plan: StreamPlan): Promise<HeapInfo> {
-  const [row] = await heapRows(ctx.sql, [plan.relation.oid]);
+  const [row] = await heapRows(ctx.sql, [plan.relation.oid], ctx.config.max_parallel_slices > 1);
   return heapInfoOf(row);
+}
+
+/**
+ * The heap's size now in pages, to slice it by. A run's facts leave it out (it locks each
+ * table), so it is asked here of a heap that may be large: relpages says so, or says nothing.
+ */
+async function slicingSize(ctx: RunContext, plan: StreamPlan, heap: HeapInfo): Promise<number> {
+  if (heap.size !== undefined) return heap.size;
+  if (!heap.unanalyzed && heap.pages < ctx.config.slice_min_pages / 2) return 0;
+  return (await heapInfo(ctx, plan)).size ?? 0;
 }
 
 function ctidPage(ctid: string | null): number {
@@ -43,6 +57,10 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
   let heap = known ?? (await withRetries(ctx, id, () => heapInfo(ctx, plan)));
   // A filtered or limited stream (stream_options, max_record_count) reads with the plain query.
   if (isBounded(plan)) heap = { ...heap, resumable: false };
+  if (heap.resumable && ctx.config.max_parallel_slices > 1) {
+    const pages = await withRetries(ctx, id, () => slicingSize(ctx, plan, heap));
+    if (await syncSlicedFullTable(ctx, plan, state, start, { relfilenode: heap.relfilenode, pages })) return;
+  }
   const interrupted = heap.resumable && start.version !== undefined && start.ctid_page !== undefined;
   const sameHeap = interrupted && start.relfilenode === heap.relfilenode;
   if (interrupted && !sameHeap) {

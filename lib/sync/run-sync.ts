@@ -130,6 +130,13 @@ export interface SyncInput {
   state: TapState;
 }
 
+/** The context a FULL_TABLE or INCREMENTAL stream reads with: its database's connection. */
+function readingContext(ctx: RunContext, planned: DatabasePlans, plan: StreamPlan): RunContext {
+  const database = planned.databaseOf(plan);
+  if (database === undefined) return ctx;
+  return { ...ctx, sql: planned.sqlOf(plan), sqlConfig: { ...(ctx.sqlConfig ?? ctx.config), dbname: database } };
+}
+
 /** The discovery queries a run plans with. */
 export interface SyncLookups {
   /** On the reading connection: the plan checks the catalog against the live relations it reads. */
@@ -166,7 +173,7 @@ async function runPlans(runCtx: RunContext, { state }: SyncInput, planned: Datab
   const mapped = runCtx.config.stream_maps ? (await import('../maps/plan-maps')).applyStreamMaps(runCtx, planned, sendSchema) : undefined;
   const { plans, unavailable } = mapped ?? planned;
   const ctx = mapped?.ctx ?? runCtx;
-  const logicalCtx: RunContext = ctx.primary ? { ...ctx, sql: ctx.primary } : ctx;
+  const logicalCtx: RunContext = ctx.primary ? { ...ctx, sql: ctx.primary, sqlConfig: ctx.config } : ctx;
   const strategies = plans.map(strategyFor);
   if (plans.length + unavailable.length === 0) ctx.log.warn('no stream is selected in the catalog: set "selected": true in a stream\'s metadata at breadcrumb []');
 
@@ -207,8 +214,7 @@ async function runPlans(runCtx: RunContext, { state }: SyncInput, planned: Datab
     });
     ctx.metrics?.start(plan.tapStreamId, { unit: 'rows', total: plan.relation.rowEstimate });
     try {
-      const sql = plan.method === 'LOG_BASED' ? logicalCtx.sql : planned.sqlOf(plan);
-      const planCtx = sql === ctx.sql ? streamCtx : { ...streamCtx, sql };
+      const planCtx = plan.method === 'LOG_BASED' ? { ...logicalCtx, writer: streamCtx.writer } : readingContext(streamCtx, planned, plan);
       await strategies[index](planCtx, plan, emitter, reset ? {} : bookmark, facts.get(planned.sqlOf(plan)) as HeapFacts);
     } catch (error) {
       ctx.metrics?.end(plan.tapStreamId, 'failed');

@@ -14,7 +14,8 @@ import { terminateCopies } from '../helpers/terminate';
 const SCHEMA = 'faults';
 const ROWS = 100_000;
 const STREAM = `${SCHEMA}-bulky`;
-const config = testConfig({ filter_schemas: [SCHEMA], state_interval: 1000, retry_backoff_seconds: 0.1 });
+// One connection per table: these cases are about a single read (tests/integration/sync-slices.test.ts cuts slices).
+const config = testConfig({ filter_schemas: [SCHEMA], state_interval: 1000, retry_backoff_seconds: 0.1, max_parallel_slices: 1 });
 let sql: postgres.Sql;
 let catalog: Catalog;
 /** Heap page of every id, read once (nothing writes the table). */

@@ -1,7 +1,7 @@
 import { loadConfig, loadConfigWithWarnings } from '../../lib/config/load-config';
 import { defaultHost } from '../../lib/config/env-defaults';
 import { InputError } from '../../lib/errors';
-import { userInfo } from 'node:os';
+import { availableParallelism, userInfo } from 'node:os';
 
 const base = { host: 'db.example', port: 5433, user: 'u', dbname: 'd' };
 
@@ -31,6 +31,8 @@ describe('loadConfig defaults', () => {
       idle_in_transaction_session_timeout: 0,
       max_retries: 5,
       retry_backoff_seconds: 1,
+      max_parallel_slices: Math.min(4, availableParallelism()),
+      slice_min_pages: 4096,
       replication_slot_name: 'tap_postgres_ts',
       publication_name: 'tap_postgres_ts',
       logical_idle_exit_seconds: 10,

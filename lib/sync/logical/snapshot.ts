@@ -15,6 +15,8 @@
  * over in a new table version: rows of the earlier copy deleted since were deleted before this
  * snapshot's position, so no delete of theirs is ever streamed, and only the closing
  * ACTIVATE_VERSION of a newer version makes a target drop them.
+ *
+ * A large table is read in slices on one shared snapshot (lib/sync/slices/sliced-snapshot.ts).
  */
 import type { StreamPlan } from '../../catalog/plan';
 import type { RunContext } from '../../context';
@@ -24,7 +26,8 @@ import { recordFormatFor, type ChangeColumns } from '../../messages/record-forma
 import { activateVersionMessage } from '../../messages/serialize';
 import type { Bookmark } from '../../state/types';
 import { copyToRecords } from '../copy-reader';
-import { snapshotRows } from '../queries';
+import { quoteIdentifier, snapshotRows } from '../queries';
+import { copySnapshotInSlices, snapshotSlices } from '../slices/sliced-snapshot';
 import type { StateEmitter } from '../state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from '../stream-io';
 import { formatLsn, lsnToNumber, parseLsn } from './lsn';
@@ -81,18 +84,32 @@ export async function snapshotLogicalStream(ctx: RunContext, plan: StreamPlan, s
   const withLsn: StreamPlan = { ...plan, columns: [...plan.columns, ...extra.map((f) => f.column)] };
   const startedAt = Date.now();
   let records = 0;
+  const sliced = await snapshotSlices(ctx, plan);
+  if (sliced.slices > 1) ctx.log.info(`${id}: LOG_BASED snapshot in ${sliced.slices} slices of ${sliced.pages} heap pages`);
+  /** Gives the snapshot up while a transaction running at the capture still runs in it (for a while). */
+  const settled = async (tx: TapSql) => {
+    const inSnapshot = await tx`SELECT txid_snapshot_xip(txid_current_snapshot())::text AS xid`;
+    const stillRunning = inSnapshot.filter((r) => capture.running.has(String(r.xid)));
+    if (stillRunning.length > 0 && Date.now() - startedAt < SETTLE_MS) throw new SnapshotNotSettled();
+  };
   for (;;) {
     try {
-      const result = await ctx.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
-        const inSnapshot = await tx`SELECT txid_snapshot_xip(txid_current_snapshot())::text AS xid`;
-        const stillRunning = inSnapshot.filter((r) => capture.running.has(String(r.xid)));
-        if (stillRunning.length > 0 && Date.now() - startedAt < SETTLE_MS) throw new SnapshotNotSettled();
-        return copyToRecords(ctx, withLsn, await readCopy(snapshotRows(tx as unknown as TapSql, plan, extra.map((f) => f.sql))), {
-          version,
-          extraFields: 0,
-          checkpoint,
-        });
-      });
+      const result =
+        sliced.slices > 1
+          ? await copySnapshotInSlices(ctx, withLsn, plan, sliced, {
+              select: [...plan.columns.map((c) => quoteIdentifier(c.name)), ...extra.map((f) => f.sql)].join(', '),
+              version,
+              checkpoint,
+              ready: settled,
+            })
+          : await ctx.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
+              await settled(tx as unknown as TapSql);
+              return copyToRecords(ctx, withLsn, await readCopy(snapshotRows(tx as unknown as TapSql, plan, extra.map((f) => f.sql))), {
+                version,
+                extraFields: 0,
+                checkpoint,
+              });
+            });
       records = result.records;
       logWarnings(ctx, plan, result.warnings);
       break;

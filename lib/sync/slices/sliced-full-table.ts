@@ -1,0 +1,152 @@
+/**
+ * FULL_TABLE of a large table in slices: its heap pages are cut into chunks (./plan.ts) that
+ * `max_parallel_slices` connections on one shared snapshot (./snapshot-share.ts) read at once,
+ * each chunk a TID range scan `COPY (SELECT … WHERE ctid >= '(a,0)' AND ctid < '(b,0)') TO STDOUT`.
+ * Every slice writes its RECORD lines through the run's one writer, whole lines at a time, and
+ * waits when the writer does, so a slow reader of stdout slows every slice and memory stays
+ * bounded (per slice: its COPY batches and one output buffer).
+ *
+ * The STATE holds the pages whose rows are all written (lib/state/page-ranges.ts): the finished
+ * chunks and, of each chunk being read, the pages before its last row's. A resumed run, or a
+ * retry after a transient failure, reads the other pages in full on a new snapshot, and of the
+ * pages already sent the row versions newer than the table version's horizon
+ * (lib/sync/full-table-resume.ts), so no row is lost; the rows of the pages a slice was in the
+ * middle of come again.
+ */
+import type { PendingQuery, Row } from 'postgres';
+import type { StreamPlan } from '../../catalog/plan';
+import type { RunContext } from '../../context';
+import { activateVersionMessage } from '../../messages/serialize';
+import { rangeFields, sentRanges } from '../../state/page-ranges';
+import type { Bookmark } from '../../state/types';
+import { copyToRecords, type CopyReadResult } from '../copy-reader';
+import { newerThanHorizon, resumePoint } from '../full-table-resume';
+import { quoteIdentifier, quoteQualified } from '../queries';
+import { emptyCopyResult, withRetries } from '../retry';
+import type { StateEmitter } from '../state-emitter';
+import { checkpointAfterFailure, logWarnings, readCopy } from '../stream-io';
+import { chunkRange, planChunks, sliceCount, type Chunk } from './plan';
+import { PageProgress } from './progress';
+import { readChunks } from './read-chunks';
+import type { TapSql } from '../../db/connect';
+
+export interface HeapSize {
+  relfilenode: number;
+  pages: number;
+}
+
+/** The heap's file node and its size in pages now (not relpages, which VACUUM / ANALYZE update). */
+async function heapSize(ctx: RunContext, plan: StreamPlan): Promise<HeapSize> {
+  const [row] = await ctx.sql`
+    SELECT pg_relation_filenode(c.oid)::int8::text AS filenode,
+           (pg_relation_size(c.oid) / current_setting('block_size')::int8)::text AS pages
+    FROM pg_class c WHERE c.oid = ${plan.relation.oid}`;
+  return { relfilenode: Number(row?.filenode ?? 0), pages: Number(row?.pages ?? 0) };
+}
+
+function ctidPage(ctid: string | null): number {
+  // ctid text is "(page,offset)".
+  return ctid === null ? 0 : Number(ctid.slice(1, ctid.indexOf(',')));
+}
+
+interface SliceRun {
+  version: number;
+  horizon: number;
+  progress: PageProgress;
+  checkpoint: () => void | Promise<void>;
+}
+
+function chunkQuery(connection: TapSql, plan: StreamPlan, chunk: Chunk, horizon: number) {
+  const columns = plan.columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  const table = quoteQualified(plan.relation.schema, plan.relation.name);
+  const where = chunkRange(chunk);
+  if (chunk.moved) return connection.unsafe(`COPY (SELECT ${columns} FROM ONLY ${table} WHERE ${where} AND ${newerThanHorizon(horizon)}) TO STDOUT`);
+  return connection.unsafe(`COPY (SELECT ${columns}, ctid FROM ONLY ${table} WHERE ${where}) TO STDOUT`);
+}
+
+async function readChunk(ctx: RunContext, plan: StreamPlan, connection: TapSql, chunk: Chunk, run: SliceRun): Promise<CopyReadResult> {
+  const source = await readCopy(chunkQuery(connection, plan, chunk, run.horizon) as unknown as PendingQuery<Row[]>);
+  if (chunk.moved) return copyToRecords(ctx, plan, source, { version: run.version, extraFields: 0, checkpoint: run.checkpoint });
+  const reading = run.progress.begin(chunk.start);
+  try {
+    const part = await copyToRecords(ctx, plan, source, {
+      version: run.version,
+      extraFields: 1,
+      position: {
+        field: plan.columns.length,
+        onValue: (ctid) => {
+          reading.page = Math.max(reading.page, ctidPage(ctid));
+          ctx.metrics?.advance(plan.tapStreamId, run.progress.sentPages());
+        },
+      },
+      checkpoint: run.checkpoint,
+    });
+    // The last chunk has no end: every page up to its last row's is read.
+    run.progress.finish(reading, chunk.end ?? reading.page + 1);
+    return part;
+  } catch (error) {
+    run.progress.drop(reading);
+    throw error;
+  }
+}
+
+/**
+ * Syncs the stream in slices when the table is large enough and more than one slice is
+ * configured; returns false, having done nothing, otherwise. `size` is a plain heap's (a table
+ * or materialized view without children, PostgreSQL >= 14) file node and pages now.
+ */
+export async function syncSlicedFullTable(ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark, size: HeapSize): Promise<boolean> {
+  const id = plan.tapStreamId;
+  let heap = size;
+  const slices = sliceCount(heap.pages, ctx.config.max_parallel_slices, ctx.config.slice_min_pages);
+  if (slices <= 1 || heap.relfilenode === 0) return false;
+
+  const interrupted = start.version !== undefined && start.ctid_page !== undefined;
+  const sameHeap = interrupted && start.relfilenode === heap.relfilenode;
+  if (interrupted && !sameHeap) {
+    ctx.log.info(`${id}: the table was rewritten since the interrupted sync (VACUUM FULL or CLUSTER); reading it again from the start`);
+  }
+  const version = interrupted ? (start.version as number) : ctx.now().getTime();
+  const point = await resumePoint(ctx, plan, sameHeap ? start : undefined);
+  const run: SliceRun = {
+    version,
+    horizon: point.horizon,
+    progress: new PageProgress(point.resumed ? sentRanges(start) : []),
+    checkpoint: () => {
+      const sent = rangeFields(run.progress.sent());
+      state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version, ...sent, relfilenode: heap.relfilenode, snapshot_xmin: point.horizon });
+      return state.emit();
+    },
+  };
+  ctx.metrics?.estimate(id, { unit: 'pages', total: heap.pages });
+  await run.checkpoint();
+  if (start.version === undefined) await ctx.writer.write(activateVersionMessage(plan.stream, version));
+  const already = run.progress.sentPages();
+  const resuming = already > 0 ? `resuming with ${already} heap pages already sent, ` : '';
+  ctx.log.info(`${id}: FULL_TABLE in ${slices} slices of ${heap.pages} heap pages, ${resuming}version ${version}`);
+
+  const result = emptyCopyResult();
+  try {
+    await withRetries(ctx, id, async (retry) => {
+      if (retry > 0) {
+        const now = await heapSize(ctx, plan);
+        if (now.relfilenode !== heap.relfilenode) {
+          ctx.log.info(`${id}: the table was rewritten; reading it again from the start, version ${version}`);
+          run.progress = new PageProgress([]);
+        }
+        heap = now;
+      }
+      const chunks = planChunks(run.progress.sent(), heap.pages, slices);
+      await readChunks(ctx, slices, chunks, { read: (connection, chunk) => readChunk(ctx, plan, connection, chunk, run) }, result);
+    });
+  } catch (error) {
+    await checkpointAfterFailure(run.checkpoint, error);
+    throw error;
+  }
+  logWarnings(ctx, plan, result.warnings);
+  state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version });
+  await ctx.writer.write(activateVersionMessage(plan.stream, version));
+  await state.emit();
+  ctx.log.info(`${id}: FULL_TABLE done`, { stream: id, records: result.records, version, slices });
+  return true;
+}
