@@ -55,7 +55,9 @@ export const SERVER_SETTINGS = [
   'ssl = on',
   "timezone = 'UTC'",
   'fsync = off',
-  'synchronous_commit = off',
+  // On: a commit is written out before it returns, so a LOG_BASED run started right after it
+  // sees it below the WAL end it captures (with fsync off this costs nothing).
+  'synchronous_commit = on',
   'full_page_writes = off',
 ];
 
