@@ -75,6 +75,10 @@ const NO_EFFECT: Readonly<Record<string, string>> = {
   ssl_storage_directory: 'has no effect: inline certificates and keys are used from memory, never written to disk',
   break_at_end_lsn:
     'has no effect: LOG_BASED reads at least up to the WAL end captured at start, then stops after logical_idle_exit_seconds without a change (or logical_max_run_seconds)',
+  faker_config: 'has no effect: stream map expressions have no fake() here',
+  flattening_max_depth: 'has no effect: records are not flattened',
+  flattening_max_key_length: 'has no effect: records are not flattened',
+  flattening_separator: 'has no effect: records are not flattened',
 };
 
 /** MeltanoLabs' TLS settings onto sslmode/sslrootcert/sslcert/sslkey. */
@@ -147,6 +151,12 @@ function byValue(raw: Raw, out: VariantOutcome): void {
   }
   if ('auto_bootstrap_log_based' in raw && !flag('auto_bootstrap_log_based', take(raw, 'auto_bootstrap_log_based'))) {
     refuse('auto_bootstrap_log_based', 'false is not supported: a LOG_BASED stream without a bookmark is always snapshotted first; remove the key');
+  }
+  if ('flattening_enabled' in raw) {
+    if (flag('flattening_enabled', take(raw, 'flattening_enabled'))) {
+      refuse('flattening_enabled', 'is not supported: objects (json, jsonb, hstore) are sent nested; flatten them in the target, or pick fields with stream_maps; remove the key');
+    }
+    out.notes.push('config: flattening_enabled false has no effect: records are never flattened');
   }
   if ('use_singer_decimal' in raw && flag('use_singer_decimal', take(raw, 'use_singer_decimal'))) {
     refuse('use_singer_decimal', 'is not supported: numeric values are sent as JSON numbers with every digit of the server\'s text; remove the key');

@@ -116,6 +116,7 @@ test.each([
   [{ use_singer_decimal: 'true' }, 'config: use_singer_decimal is not supported'],
   [{ use_singer_decimal: true }, 'config: use_singer_decimal is not supported'],
   [{ auto_bootstrap_log_based: false }, 'config: auto_bootstrap_log_based false is not supported'],
+  [{ flattening_enabled: 'true', flattening_max_depth: 3 }, 'config: flattening_enabled is not supported'],
   [{ debug_lsn: 'yes' }, 'config: debug_lsn must be true or false (got "yes")'],
   [{ ssl_client_certificate_enable: true }, 'config: ssl_client_certificate_enable needs ssl_client_certificate and ssl_client_private_key'],
   [{ max_run_seconds: 'soon' }, 'config: /logical_max_run_seconds (from max_run_seconds) must be an integer >= 1 (got "soon")'],
@@ -131,6 +132,15 @@ test('accepted with a note: values that change nothing here', () => {
   ]);
   expect(config.dates_as_string).toBe(false);
   expect(loadConfigWithWarnings([{ dates_as_string: 'true' }], {}).config.dates_as_string).toBe(true);
+});
+
+test('the SDK settings for flattening and faker change nothing when flattening is off: a note each', () => {
+  const { warnings } = loadConfigWithWarnings([{ flattening_enabled: false, flattening_max_depth: 3, faker_config: { seed: 1 } }], {});
+  expect(warnings).toEqual([
+    'config: flattening_enabled false has no effect: records are never flattened',
+    'config: faker_config has no effect: stream map expressions have no fake() here',
+    'config: flattening_max_depth has no effect: records are not flattened',
+  ]);
 });
 
 test("this tap's own key wins over a variant alias, with a note", () => {
