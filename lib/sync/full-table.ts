@@ -37,11 +37,13 @@ async function heapInfo(ctx: RunContext, plan: StreamPlan): Promise<HeapInfo> {
 
 /**
  * The heap's size now in pages, to slice it by. A run's facts leave it out (it locks each
- * table), so it is asked here of a heap that may be large: relpages says so, or says nothing.
+ * table), so it is asked here of a heap that relpages says may be large. A heap never vacuumed
+ * or analyzed (relpages 0) is not asked: thousands of small new tables would each cost a round
+ * trip, and autovacuum analyzes a large one soon after it is loaded.
  */
 async function slicingSize(ctx: RunContext, plan: StreamPlan, heap: HeapInfo): Promise<number> {
   if (heap.size !== undefined) return heap.size;
-  if (!heap.unanalyzed && heap.pages < ctx.config.slice_min_pages / 2) return 0;
+  if (heap.pages < ctx.config.slice_min_pages / 2) return 0;
   return (await heapInfo(ctx, plan)).size ?? 0;
 }
 

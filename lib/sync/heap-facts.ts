@@ -16,8 +16,6 @@ export interface HeapInfo {
   resumable: boolean;
   /** The heap's pages as of the last VACUUM / ANALYZE (relpages), for progress; no lock taken. */
   pages: number;
-  /** Never vacuumed or analyzed: relpages says nothing. */
-  unanalyzed: boolean;
   /** The heap's pages now (pg_relation_size, which takes a lock), when asked for: for slicing. */
   size?: number;
 }
@@ -34,7 +32,6 @@ interface HeapRow {
   has_children: boolean;
   version_num: number;
   pages: string;
-  unanalyzed: boolean;
   size: string | null;
   kind: string;
 }
@@ -44,7 +41,7 @@ export function heapInfoOf(row: HeapRow | undefined): HeapInfo {
   const plainHeap = row?.kind === 'r' || row?.kind === 'm';
   const resumable = Boolean(row) && plainHeap && row?.has_children === false && Number(row?.version_num) >= 140000 && filenode > 0;
   const size = row?.size === null || row?.size === undefined ? undefined : Number(row.size);
-  return { relfilenode: filenode, resumable, pages: row ? Number(row.pages ?? 0) : 0, unanalyzed: row?.unanalyzed === true, size };
+  return { relfilenode: filenode, resumable, pages: row ? Number(row.pages ?? 0) : 0, size };
 }
 
 /**
@@ -56,7 +53,7 @@ export async function heapRows(sql: TapSql, oids: readonly number[], withSize = 
   return (await sql`
     SELECT c.oid::int8::text AS oid, pg_relation_filenode(c.oid)::int8::text AS filenode,
            c.relhassubclass AS has_children, current_setting('server_version_num')::int AS version_num,
-           c.relpages::int8::text AS pages, c.relkind::text AS kind, c.reltuples < 0 AS unanalyzed,
+           c.relpages::int8::text AS pages, c.relkind::text AS kind,
            CASE WHEN ${withSize}::bool THEN (pg_relation_size(c.oid) / current_setting('block_size')::int8)::text END AS size
       FROM pg_class c
      WHERE c.oid IN (SELECT json_array_elements_text(${JSON.stringify(oids)}::text::json)::int8::oid)`) as unknown as HeapRow[];

@@ -26,6 +26,7 @@ async function resetTable(): Promise<void> {
     CREATE TABLE ${SCHEMA}.sliced (id int PRIMARY KEY, n int NOT NULL, pad text);
     ALTER TABLE ${SCHEMA}.sliced SET (autovacuum_enabled = false);
     INSERT INTO ${SCHEMA}.sliced SELECT g, g, repeat('p', 100) FROM generate_series(1, ${ROWS}) g;
+    ANALYZE ${SCHEMA}.sliced; -- what autovacuum does after a load: relpages tells the tap it is large
   `);
 }
 
