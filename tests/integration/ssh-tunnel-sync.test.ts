@@ -32,7 +32,13 @@ function comparable(run: TapRun): unknown[] {
 }
 
 /** While the tap runs, the client ports of its backends (by application_name) and the bastion's ports. */
-function watchBackends(appName: string, b: Bastion): { stop(): Promise<{ backends: Map<string, number>; bastionPorts: Set<number> }> } {
+interface BackendWatch {
+  /** Resolves once a backend of the application was seen (or after `ms`). */
+  seen(ms: number): Promise<void>;
+  stop(): Promise<{ backends: Map<string, number>; bastionPorts: Set<number> }>;
+}
+
+function watchBackends(appName: string, b: Bastion): BackendWatch {
   const backends = new Map<string, number>();
   const bastionPorts = new Set<number>();
   let running = true;
@@ -46,6 +52,9 @@ function watchBackends(appName: string, b: Bastion): { stop(): Promise<{ backend
     }
   })();
   return {
+    async seen(ms) {
+      for (const until = Date.now() + ms; backends.size === 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
     async stop() {
       running = false;
       await loop;
@@ -85,7 +94,15 @@ test('FULL_TABLE through the tunnel: the same SCHEMA and RECORDs as direct, ever
   const catalog = select(f.catalog, { [`${f.schema}-items`]: { 'replication-method': 'FULL_TABLE' } });
   const appName = 'tap-ssh-full-table';
   const watch = watchBackends(appName, bastion);
-  const viaTunnel = await runTap([], { config: { ...tunnelled, application_name: appName }, catalog });
+  // The table locked until the watcher has seen the tap's backend: a quick run is not missed.
+  const lock = await f.sql.reserve();
+  await lock`BEGIN`;
+  await lock.unsafe(`LOCK TABLE ${f.schema}.items IN ACCESS EXCLUSIVE MODE`);
+  const running = runTap([], { config: { ...tunnelled, application_name: appName }, catalog });
+  await watch.seen(20_000);
+  await lock`COMMIT`;
+  lock.release();
+  const viaTunnel = await running;
   const seen = await watch.stop();
   const viaDirect = await runTap([], { config: direct, catalog });
   expect(viaTunnel.stderr).not.toMatch(/ERROR|WARN/);
