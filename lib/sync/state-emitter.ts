@@ -1,6 +1,6 @@
 /**
  * Holds the run's current state and writes it as STATE messages. A STATE identical to the last
- * one written is not written again.
+ * one written is not written again, unless records went out since (`flush()`).
  *
  * With a pace (the table phase of a run), `emit()` writes only when a STATE buys resumability:
  * once `everyRecords` records went out since the last STATE, or `everyMs` passed since it. So
@@ -76,13 +76,17 @@ export class StateEmitter {
     return this.flush();
   }
 
-  /** Writes the state now unless it equals the last one written. */
+  /**
+   * Writes the state now unless it equals the last one written with no record since: after
+   * records, the output ends with a STATE again (a target commits up to it).
+   */
   flush(): void | Promise<void> {
+    const recordsSince = this.records;
     this.changed = false;
     this.records = 0;
     this.writtenAt = this.pace?.clock();
     const line = stateMessage(this.state);
-    if (line === this.lastWritten) return;
+    if (line === this.lastWritten && recordsSince === 0) return;
     this.lastWritten = line;
     this.written += 1;
     return this.writer.write(line);

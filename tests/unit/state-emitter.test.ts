@@ -44,6 +44,20 @@ test('flush writes the current state now; a state equal to the last one written 
   expect(states()).toHaveLength(2);
 });
 
+test('flush after records writes the state again even when it is unchanged, so the output ends with a STATE', () => {
+  const { emitter, states } = paced();
+  emitter.setBookmark('s-a', { version: 1, ctid_page: 4 });
+  emitter.flush();
+  emitter.countRecords(2);
+  emitter.flush();
+  expect(states()).toEqual([
+    { currently_syncing: null, bookmarks: { 's-a': { version: 1, ctid_page: 4 } } },
+    { currently_syncing: null, bookmarks: { 's-a': { version: 1, ctid_page: 4 } } },
+  ]);
+  emitter.flush();
+  expect(states()).toHaveLength(2);
+});
+
 test('without a pace every change is written; the state given is not changed', () => {
   const given = { currently_syncing: null, bookmarks: { old: { version: 5 } } };
   const out = createMemoryWriter();
