@@ -72,6 +72,11 @@ export async function resumePoint(ctx: RunContext, plan: StreamPlan, start: Book
   return { page: start.ctid_page ?? 0, horizon: given, next: now.horizon, resumed: true };
 }
 
+/** The heap page of a ctid's text, "(page,offset)"; 0 for none. */
+export function ctidPage(ctid: string | null): number {
+  return ctid === null ? 0 : Number(ctid.slice(1, ctid.indexOf(',')));
+}
+
 function checkedInteger(value: number, what: string): string {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`invalid ${what} ${value}`);
   return String(value);

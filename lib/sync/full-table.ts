@@ -22,7 +22,7 @@ import type { RunContext } from '../context';
 import { activateVersionMessage } from '../messages/serialize';
 import type { Bookmark } from '../state/types';
 import { copyToRecords } from './copy-reader';
-import { resumePoint, resumeRows } from './full-table-resume';
+import { ctidPage, resumePoint, resumeRows } from './full-table-resume';
 import { fullTablePlain, isBounded } from './queries';
 import { syncSlicedFullTable } from './slices/sliced-full-table';
 import { addCopyResult, emptyCopyResult, withRetries } from './retry';
@@ -45,11 +45,6 @@ async function slicingSize(ctx: RunContext, plan: StreamPlan, heap: HeapInfo): P
   if (heap.size !== undefined) return heap.size;
   if (heap.pages < ctx.config.slice_min_pages / 2) return 0;
   return (await heapInfo(ctx, plan)).size ?? 0;
-}
-
-function ctidPage(ctid: string | null): number {
-  // ctid text is "(page,offset)".
-  return ctid === null ? 0 : Number(ctid.slice(1, ctid.indexOf(',')));
 }
 
 /** `facts`: the run's facts of every heap; a stream that resumes a position asks for its own. */

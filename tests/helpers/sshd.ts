@@ -10,9 +10,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './cluster';
 import { descendants, tcpLocalPorts } from './proc-sockets';
 import { makeKeys, type TestKeys } from './ssh-keys';
 
@@ -84,16 +85,6 @@ export function findSshd(): string | undefined {
   return present();
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Resolves once the port answers with an SSH banner. */
 async function waitForBanner(port: number, child: ChildProcess, log: () => string): Promise<void> {

@@ -11,7 +11,8 @@ import { createLogger } from '../../lib/log/logger';
 import { testConfig, testDb } from '../helpers/db';
 import { runTap, type TapRun } from '../helpers/run-tap';
 import type { UserKeyName } from '../helpers/ssh-keys';
-import { freePort, startBastion, type Bastion } from '../helpers/sshd';
+import { freePort } from '../helpers/cluster';
+import { startBastion, type Bastion } from '../helpers/sshd';
 
 let bastion: Bastion;
 let noForwarding: Bastion;

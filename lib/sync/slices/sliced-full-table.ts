@@ -20,7 +20,8 @@ import { activateVersionMessage } from '../../messages/serialize';
 import { rangeFields, sentRanges } from '../../state/page-ranges';
 import type { Bookmark } from '../../state/types';
 import { copyToRecords, type CopyReadResult } from '../copy-reader';
-import { newerThanHorizon, resumePoint } from '../full-table-resume';
+import { ctidPage, newerThanHorizon, resumePoint } from '../full-table-resume';
+import { heapInfoOf, heapRows } from '../heap-facts';
 import { quoteIdentifier, quoteQualified } from '../queries';
 import { emptyCopyResult, withRetries } from '../retry';
 import type { StateEmitter } from '../state-emitter';
@@ -37,16 +38,9 @@ export interface HeapSize {
 
 /** The heap's file node and its size in pages now (not relpages, which VACUUM / ANALYZE update). */
 async function heapSize(ctx: RunContext, plan: StreamPlan): Promise<HeapSize> {
-  const [row] = await ctx.sql`
-    SELECT pg_relation_filenode(c.oid)::int8::text AS filenode,
-           (pg_relation_size(c.oid) / current_setting('block_size')::int8)::text AS pages
-    FROM pg_class c WHERE c.oid = ${plan.relation.oid}`;
-  return { relfilenode: Number(row?.filenode ?? 0), pages: Number(row?.pages ?? 0) };
-}
-
-function ctidPage(ctid: string | null): number {
-  // ctid text is "(page,offset)".
-  return ctid === null ? 0 : Number(ctid.slice(1, ctid.indexOf(',')));
+  const [row] = await heapRows(ctx.sql, [plan.relation.oid], true);
+  const heap = heapInfoOf(row);
+  return { relfilenode: heap.relfilenode, pages: heap.size ?? 0 };
 }
 
 interface SliceRun {

@@ -12,6 +12,7 @@ import { readCopy } from '../stream-io';
 import { copyToRecords, type CopyReadResult } from '../copy-reader';
 import { quoteQualified } from '../queries';
 import { emptyCopyResult } from '../retry';
+import { heapInfoOf, heapRows } from '../heap-facts';
 import { chunkRange, planChunks, sliceCount } from './plan';
 import { readChunks } from './read-chunks';
 
@@ -24,12 +25,11 @@ export interface SnapshotSlices {
 export async function snapshotSlices(ctx: RunContext, plan: StreamPlan): Promise<SnapshotSlices> {
   const single = { slices: 1, pages: 0 };
   if (ctx.config.max_parallel_slices <= 1 || plan.relation.kind !== 'r') return single;
-  const [row] = await ctx.sql`
-    SELECT c.relhassubclass AS has_children, current_setting('server_version_num')::int AS version_num,
-           (pg_relation_size(c.oid) / current_setting('block_size')::int8)::text AS pages
-    FROM pg_class c WHERE c.oid = ${plan.relation.oid}`;
-  if (!row || row.has_children !== false || Number(row.version_num) < 140000) return single;
-  const pages = Number(row.pages);
+  const [row] = await heapRows(ctx.sql, [plan.relation.oid], true);
+  const heap = heapInfoOf(row);
+  // A heap read by TID ranges: no child tables, PostgreSQL 14 or later.
+  if (!heap.resumable) return single;
+  const pages = heap.size ?? 0;
   return { slices: sliceCount(pages, ctx.config.max_parallel_slices, ctx.config.slice_min_pages), pages };
 }
 
