@@ -20,9 +20,10 @@ export interface CopyReadOptions {
   /** Extra fields the query selects after the stream's columns (e.g. ctid), not emitted. */
   extraFields: number;
   /**
-   * The resume position: field `field` of the last row written, its COPY escapes decoded (null
-   * for NULL), goes to `onValue` before every checkpoint, after every batch of rows and
-   * when reading fails — not per row, so nothing is decoded or allocated per row.
+   * The resume position: field `field` of the last row sent, its COPY escapes decoded (null
+   * for NULL), goes to `onValue` before every checkpoint and after every batch of rows — not
+   * per row, so nothing is decoded or allocated per row. A batch that fails part way reports
+   * nothing: its rows already sent may come again on resume, none is skipped.
    */
   position?: PositionOptions;
   /** Runs after every `state_interval` records. */
@@ -106,54 +107,51 @@ async function writeRecords(
   counts: Counts,
 ): Promise<void> {
   const writer = ctx.writer;
+  const position = options.position;
   const encoder = recordBytesEncoder(columns, {
     prefix: format.prefix,
     jsonAsObject: ctx.config.json_as_object,
     extraFields: options.extraFields,
+    nullField: position ? position.field : -1,
   });
   let pending: Promise<void> | undefined;
-  // Rows are counted when encoded and their bytes go out whole, so at each drain the rows
-  // counted since the last one are exactly the lines in `filled`.
+  // A row counts once its bytes are all in `out`, so at each drain the rows counted since the
+  // last one are exactly the lines in `filled`.
   let drained = 0;
   const out = new ByteOutput(OUTPUT_BYTES, (filled) => {
     counts.bytes += filled.length;
     pending = writer.writeBytes(filled) ?? pending;
-    format.written?.(counts.records - drained);
-    drained = counts.records;
+    format.written?.(encoder.rows - drained);
+    drained = encoder.rows;
   });
   const sendOutput = async (): Promise<void> => {
     out.flush();
+    counts.records = encoder.rows;
+    counts.positionNulls = encoder.nulls;
     const wait = pending;
     pending = undefined;
     if (wait) await wait;
   };
   const interval = ctx.config.state_interval;
   let sinceCheckpoint = 0;
-  const position = options.position;
-  const positionField = position ? position.field : -1;
   const reportRecords = recordReporter(ctx, plan, counts);
   const encodeBatch = async (chunk: Buffer, end: number): Promise<void> => {
     if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
     encoder.setTail(format.tail(options.version, ctx.now()));
     const lastLine = chunk.lastIndexOf(LF, end - 2) + 1;
     const rowsEnd = isEndMarker(chunk, lastLine, end) ? lastLine : end;
-    // Start of the last row written in this batch: its position field is decoded only when reported.
-    let lastRow = -1;
+    // The position is the last row sent: decoded only when reported, never for a row still in `out`.
+    let reported = encoder.rows;
     const reportPosition = () => {
-      if (lastRow !== -1) position?.onValue(copyFieldAt(chunk, lastRow, positionField));
-      lastRow = -1;
+      if (position && encoder.rows !== reported) position.onValue(copyFieldAt(chunk, encoder.lastRowStart, position.field));
+      reported = encoder.rows;
     };
     let i = 0;
     try {
       while (i < rowsEnd) {
-        const rowStart = i;
-        i = encoder.encodeRow(chunk, i, out);
-        if (positionField !== -1) {
-          lastRow = rowStart;
-          if (encoder.isNull(positionField)) counts.positionNulls += 1;
-        }
-        counts.records += 1;
-        sinceCheckpoint += 1;
+        const before = encoder.rows;
+        i = encoder.encodeRows(chunk, i, rowsEnd, out, interval - sinceCheckpoint);
+        sinceCheckpoint += encoder.rows - before;
         if (sinceCheckpoint >= interval) {
           sinceCheckpoint = 0;
           await sendOutput();
@@ -163,8 +161,8 @@ async function writeRecords(
         }
       }
       await sendOutput();
-    } finally {
       reportPosition();
+    } finally {
       reportRecords();
     }
   };

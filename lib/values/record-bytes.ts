@@ -28,18 +28,25 @@ export interface RecordBytesOptions {
   jsonAsObject: boolean;
   /** Fields the query selects after the columns (e.g. ctid): not written. */
   extraFields: number;
+  /** A field whose NULLs are counted (`nulls`), e.g. the resume position; -1 for none. */
+  nullField?: number;
 }
 
 export interface RecordBytesEncoder {
   /**
-   * Writes the RECORD line of the row at `src[start…]` (which must end with LF inside `src`)
-   * and returns the index after that LF.
+   * Writes the RECORD lines of the rows at `src[start, end)` (each ending with LF), at most
+   * `maxRows` of them, and returns the index after the last row written. A synchronous loop, so
+   * the per-row work never runs inside an async function's state machine.
    */
-  encodeRow(src: Buffer, start: number, out: ByteOutput): number;
+  encodeRows(src: Buffer, start: number, end: number, out: ByteOutput, maxRows: number): number;
+  /** Rows written since the encoder was made (a row counts once all its bytes are in `out`). */
+  readonly rows: number;
+  /** Rows written so far whose field `nullField` was NULL (0 without `nullField`). */
+  readonly nulls: number;
+  /** Where the last row written starts in the `src` it was written from (-1 before any). */
+  readonly lastRowStart: number;
   /** Sets the text after the record object's closing brace (the format's tail, without the LF). */
   setTail(after: string): void;
-  /** Whether field `k` of the last encoded row is NULL (`\N`). */
-  isNull(k: number): boolean;
 }
 
 const TAB = 0x09;
@@ -49,57 +56,90 @@ const UPPER_N = 0x4e;
 const NULL = Buffer.from('null');
 
 export function recordBytesEncoder(columns: ReadonlyArray<ByteColumn>, options: RecordBytesOptions): RecordBytesEncoder {
-  const count = columns.length;
-  const width = count + options.extraFields;
-  const head = Buffer.from(options.prefix + '{' + (count > 0 ? jsonString(columns[0].name) + ':' : ''));
-  const keys = columns.map((column) => Buffer.from(',' + jsonString(column.name) + ':'));
-  const writers: ByteWriter[] = columns.map((column) => byteWriter(column.type, column.toJson, options.jsonAsObject));
-  const fixedBytes = head.length + keys.reduce((sum, key) => sum + key.length, 0) + 16 * width;
-  const starts = new Int32Array(width);
-  const ends = new Int32Array(width);
-  let tail = Buffer.alloc(0);
-  let row: Buffer = tail;
+  return new Encoder(columns, options);
+}
 
-  const wrongWidth = (src: Buffer, start: number): never => {
-    let end = src.indexOf(LF, start);
-    if (end === -1) end = src.length;
-    let count = 1;
-    for (let i = start; i < end; i += 1) if (src[i] === TAB) count += 1;
-    throw new SyncError('COPY_FORMAT', `a COPY row has ${count} field(s) where ${width} were expected`);
-  };
+/** A class, not closures: its optimized code does not depend on which instance runs it. */
+class Encoder implements RecordBytesEncoder {
+  rows = 0;
+  nulls = 0;
+  lastRowStart = -1;
+  private readonly count: number;
+  private readonly width: number;
+  private readonly nullField: number;
+  private readonly head: Buffer;
+  private readonly keys: Buffer[];
+  private readonly writers: ByteWriter[];
+  private readonly fixedBytes: number;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private tail = Buffer.alloc(0);
 
-  const encodeRow = (src: Buffer, start: number, out: ByteOutput): number => {
-    if (width === 0) wrongWidth(src, start);
+  constructor(columns: ReadonlyArray<ByteColumn>, options: RecordBytesOptions) {
+    this.count = columns.length;
+    this.width = this.count + options.extraFields;
+    this.nullField = options.nullField ?? -1;
+    this.head = Buffer.from(options.prefix + '{' + (this.count > 0 ? jsonString(columns[0].name) + ':' : ''));
+    this.keys = columns.map((column) => Buffer.from(',' + jsonString(column.name) + ':'));
+    this.writers = columns.map((column) => byteWriter(column.type, column.toJson, options.jsonAsObject));
+    this.fixedBytes = this.head.length + this.keys.reduce((sum, key) => sum + key.length, 0) + 16 * this.width;
+    this.starts = new Int32Array(this.width);
+    this.ends = new Int32Array(this.width);
+  }
+
+  setTail(after: string): void {
+    this.tail = Buffer.from('}' + after + '\n');
+  }
+
+  encodeRows(src: Buffer, start: number, end: number, out: ByteOutput, maxRows: number): number {
+    let i = start;
+    for (let n = 0; n < maxRows && i < end; n += 1) {
+      const next = this.encodeRow(src, i, out);
+      this.lastRowStart = i;
+      i = next;
+    }
+    return i;
+  }
+
+  private encodeRow(src: Buffer, start: number, out: ByteOutput): number {
+    const { width, count, starts, ends, writers, keys } = this;
+    if (width === 0) wrongWidth(src, start, width);
     let i = start;
     for (let k = 0; k < width; k += 1) {
       starts[k] = i;
       let c = src[i];
       while (c !== TAB && c !== LF) c = src[++i];
       ends[k] = i;
-      if ((c === LF) !== (k === width - 1)) wrongWidth(src, start);
+      if ((c === LF) !== (k === width - 1)) wrongWidth(src, start, width);
       i += 1;
     }
-    row = src;
-    out.ensure(2 * (i - start) + fixedBytes + tail.length);
-    out.bytes(head);
+    const nullField = this.nullField;
+    if (nullField !== -1 && isNullField(src, starts[nullField], ends[nullField])) this.nulls += 1;
+    out.ensure(2 * (i - start) + this.fixedBytes + this.tail.length);
+    out.bytes(this.head);
     for (let k = 0; k < count; k += 1) {
       if (k > 0) out.bytes(keys[k]);
       const s = starts[k];
       const e = ends[k];
-      if (e - s === 2 && src[s] === BACKSLASH && src[s + 1] === UPPER_N) out.bytes(NULL);
+      if (isNullField(src, s, e)) out.bytes(NULL);
       else writers[k](src, s, e, out);
     }
-    out.bytes(tail);
+    out.bytes(this.tail);
+    this.rows += 1;
     return i;
-  };
+  }
+}
 
-  return {
-    encodeRow,
-    setTail(after) {
-      tail = Buffer.from('}' + after + '\n');
-    },
-    isNull: (k) => ends[k] - starts[k] === 2 && row[starts[k]] === BACKSLASH && row[starts[k] + 1] === UPPER_N,
-  };
+function isNullField(src: Buffer, start: number, end: number): boolean {
+  return end - start === 2 && src[start] === BACKSLASH && src[start + 1] === UPPER_N;
+}
+
+function wrongWidth(src: Buffer, start: number, width: number): never {
+  let end = src.indexOf(LF, start);
+  if (end === -1) end = src.length;
+  let count = 1;
+  for (let i = start; i < end; i += 1) if (src[i] === TAB) count += 1;
+  throw new SyncError('COPY_FORMAT', `a COPY row has ${count} field(s) where ${width} were expected`);
 }
 
 /**
