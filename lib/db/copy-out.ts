@@ -20,13 +20,14 @@
  * wrapped so that the moment the Readable exists — before any row or error reaches it — an
  * 'error' listener is attached and the rows are claimed:
  * - on the tap's own sockets (./socket.ts), where `resolve` runs while ./copy-socket.ts hands the
- *   CopyOutResponse to the driver, the CopyData messages never reach the driver: their payloads
- *   are copied from the socket's reads into a batch buffer (two alternate, 256 KiB or larger)
- *   and the socket is paused once the batch is full, until the consumer is done with it. The
- *   driver still sees CopyDone and errors, and ends or fails the stream as above.
- * - on any other socket, the stream's `push` is replaced by one that copies each row into the
- *   batch and answers false once it is full (which pauses the socket; the rows of the socket
- *   read in progress still come), and `_read(0)` resumes it.
+ *   CopyOutResponse to the driver, the CopyData messages never reach the driver: each run of
+ *   them in a socket read is copied as it is (headers included, one copy per run) into a batch
+ *   buffer (two alternate, 256 KiB or larger) and the socket is paused once the batch is full,
+ *   until the consumer is done with it. The driver still sees CopyDone and errors, and ends or
+ *   fails the stream as above.
+ * - on any other socket, the stream's `push` is replaced by one that writes each row into the
+ *   batch as its CopyData message and answers false once it is full (which pauses the socket;
+ *   the rows of the socket read in progress still come), and `_read(0)` resumes it.
  */
 import type { PendingQuery, Row } from 'postgres';
 import { Readable } from 'node:stream';
@@ -34,8 +35,13 @@ import { claimCopyOut, type CopyClaim } from './copy-socket';
 
 type Push = (chunk: unknown) => boolean;
 
-/** The default size of a batch (a batch grows past it only by the row that fills it). */
+/** The default size of a batch (a batch grows past it only by the socket read that fills it). */
 export const COPY_BATCH_BYTES = 256 * 1024;
+
+const COPY_DATA = 0x64; // 'd'
+/** A message's type byte and length: the length counts itself and the payload. */
+export const COPY_DATA_HEADER = 5;
+const HEADER = COPY_DATA_HEADER;
 
 /**
  * Resumes the socket under a postgres.js COPY stream (its `_read`, connection.js line 879). The
@@ -56,7 +62,9 @@ function resumeSocket(stream: Readable): void {
 
 /**
  * Runs `query` (a `COPY … TO STDOUT`) and yields its output as batches of whole CopyData
- * messages (whole rows in text format; the `\\.` end marker of old servers included). A batch is
+ * messages as the protocol frames them: each a type byte `d`, its length (4 bytes, big-endian,
+ * counting itself) and its payload — one whole row in text format (the `\\.` end marker of old
+ * servers included). A batch is
  * only valid until the next one is asked for. Errors (the server's, a lost connection) are
  * thrown from the iteration. Nothing is sent before the iteration starts. Leaving early destroys
  * the stream and resumes the socket; on the tap's sockets the rest of the rows are read and
@@ -89,28 +97,34 @@ async function* batches(source: PendingQuery<Row[]> | Readable, batchBytes: numb
     wake = undefined;
     resume?.();
   };
-  /** Appends `src[start, end)` (a row, or part of one) to the batch; false once the batch is full. */
-  const take = (src: Buffer, start: number, end: number): boolean => {
-    const length = end - start;
-    if (used + length > fill.length) {
-      const larger = Buffer.allocUnsafe(Math.max(fill.length * 2, used + length));
-      fill.copy(larger, 0, 0, used);
-      fill = larger;
-    }
-    if (length > 64) {
-      used += src.copy(fill, used, start, end);
-    } else {
-      // Short rows: a plain loop (on locals) costs less than a call into the native copy.
-      const target = fill;
-      let at = used;
-      for (let i = start; i < end; i += 1) target[at++] = src[i];
-      used = at;
-    }
+  /** Makes room for `length` more bytes in the batch. */
+  const reserve = (length: number) => {
+    if (used + length <= fill.length) return;
+    const larger = Buffer.allocUnsafe(Math.max(fill.length * 2, used + length));
+    fill.copy(larger, 0, 0, used);
+    fill = larger;
+  };
+  const filled = (): boolean => {
     if (!notifying) {
       notifying = true;
       queueMicrotask(notify);
     }
     return used < batchBytes;
+  };
+  /** Appends whole CopyData messages `src[start, end)` (the socket's run) to the batch; false once full. */
+  const take = (src: Buffer, start: number, end: number): boolean => {
+    reserve(end - start);
+    used += src.copy(fill, used, start, end);
+    return filled();
+  };
+  /** Appends one row payload as the CopyData message it came in. */
+  const takePayload = (row: Buffer, start: number, end: number): void => {
+    const length = end - start;
+    reserve(HEADER + length);
+    fill[used] = COPY_DATA;
+    fill.writeUInt32BE(length + 4, used + 1);
+    used += HEADER;
+    used += row.copy(fill, used, start, end);
   };
   const push: Push = (chunk) => {
     if (chunk === null) {
@@ -119,7 +133,8 @@ async function* batches(source: PendingQuery<Row[]> | Readable, batchBytes: numb
       return false;
     }
     const row = chunk as Buffer;
-    return take(row, 0, row.length);
+    takePayload(row, 0, row.length);
+    return filled();
   };
   const onError = (error: unknown) => {
     failure = error;
@@ -127,7 +142,6 @@ async function* batches(source: PendingQuery<Row[]> | Readable, batchBytes: numb
   };
   let stream: Readable | undefined;
   let claim: CopyClaim | undefined;
-  let early: Buffer | null = null;
   if (source instanceof Readable) {
     stream = source;
     stream.on('error', onError);
@@ -135,7 +149,12 @@ async function* batches(source: PendingQuery<Row[]> | Readable, batchBytes: numb
       ended = true;
       notify();
     });
-    early = stream.read() as Buffer | null;
+    // Rows the Readable buffered before, joined: each ends with LF (text COPY escapes any other).
+    const early = stream.read() as Buffer | null;
+    for (let start = 0, end = 0; early !== null && start < early.length; start = end) {
+      end = early.indexOf(0x0a, start) + 1 || early.length;
+      takePayload(early, start, end);
+    }
     (stream as unknown as { push: Push }).push = push;
   } else {
     const driverQuery = source as unknown as { resolve(value: unknown): void };
@@ -154,7 +173,6 @@ async function* batches(source: PendingQuery<Row[]> | Readable, batchBytes: numb
   }
   const copy: Readable = stream;
   try {
-    if (early !== null && early.length > 0) yield early;
     for (;;) {
       if (used > 0) {
         const batch = fill.subarray(0, used);

@@ -3,8 +3,8 @@
  * ahead of postgres.js, message by message. Outside a claimed COPY the bytes go to postgres.js
  * unchanged, cut only after each CopyOutResponse. When the COPY that response starts is claimed
  * (./copy-out.ts claims it while postgres.js handles the response, through `delivering`), its
- * CopyData payloads go to the claim's sink instead — no per-row Buffer views, messages or
- * pushes — and everything from the first other message on (CopyDone, an error) goes to
+ * CopyData messages go to the claim's sink instead, each run of them as it lies in the socket
+ * read (headers included) — no per-row Buffer views, messages, pushes or copies — and everything from the first other message on (CopyDone, an error) goes to
  * postgres.js again, which ends or fails the COPY as usual. When the sink is full the socket is
  * paused; `resume()` continues with the bytes held back.
  *
@@ -13,7 +13,10 @@
  */
 import type { Socket } from 'node:net';
 
-/** Takes the payload `src[start, end)` of one CopyData message (one text row); false = full. */
+/**
+ * Takes `src[start, end)`: one or more whole CopyData messages, headers included (in text COPY,
+ * one row each); false = full.
+ */
 export interface CopySink {
   data(src: Buffer, start: number, end: number): boolean;
 }
@@ -135,30 +138,31 @@ class CopyWatcher {
 
   /**
    * Handles the whole messages of `src` from `start`; returns where the first incomplete one
-   * starts (src.length when none). When the sink fills, the rest is held and the socket paused.
+   * starts (src.length when none). Consecutive CopyData messages go to the sink as one run. When
+   * the sink fills, the rest is held and the socket paused.
    */
   private messages(src: Buffer, start: number): number {
     const length = src.length;
     let pos = start;
     let toDriver = start;
+    let run = -1;
     while (length - pos >= HEADER) {
       const total = 1 + ((src[pos + 1] << 24) | (src[pos + 2] << 16) | (src[pos + 3] << 8) | src[pos + 4]);
       if (length - pos < total) break;
-      const sink = this.sink;
-      if (sink !== undefined && src[pos] === COPY_DATA) {
-        if (toDriver < pos) this.deliver(src.subarray(toDriver, pos));
-        const more = sink.data(src, pos + HEADER, pos + total);
+      if (this.sink !== undefined && src[pos] === COPY_DATA) {
+        if (run === -1) {
+          if (toDriver < pos) this.deliver(src.subarray(toDriver, pos));
+          run = pos;
+        }
         pos += total;
         toDriver = pos;
-        if (!more && sink !== DROP) {
-          this.full = true;
-          if (pos < length) this.held.unshift(src.subarray(pos));
-          this.socket.pause();
-          return length;
-        }
         continue;
       }
-      if (sink !== undefined) this.sink = undefined; // CopyDone, an error, …: the COPY is over
+      if (run !== -1) {
+        if (this.toSink(src, run, pos)) return length;
+        run = -1;
+      }
+      if (this.sink !== undefined) this.sink = undefined; // CopyDone, an error, …: the COPY is over
       const type = src[pos];
       pos += total;
       if (type === COPY_OUT_RESPONSE) {
@@ -167,8 +171,19 @@ class CopyWatcher {
         toDriver = pos;
       }
     }
+    if (run !== -1 && this.toSink(src, run, pos)) return length;
     if (toDriver < pos) this.deliver(src.subarray(toDriver, pos));
     return pos;
+  }
+
+  /** Gives the sink the CopyData messages `src[start, end)`; true when it is full (the rest held). */
+  private toSink(src: Buffer, start: number, end: number): boolean {
+    const sink = this.sink as CopySink;
+    if (sink.data(src, start, end) || sink === DROP) return false;
+    this.full = true;
+    if (end < src.length) this.held.unshift(src.subarray(end));
+    this.socket.pause();
+    return true;
   }
 }
 

@@ -1,14 +1,12 @@
 /**
- * Turns the output of a COPY … TO STDOUT (text format, in batches: lib/db/copy-out.ts) into
- * RECORD lines for one stream: the column writers are chosen once, each row goes from COPY bytes
- * to RECORD bytes (lib/values/record-bytes.ts, byte-writers.ts) and the lines go to the writer's
+ * Turns the output of a COPY … TO STDOUT (text format, in batches of CopyData messages:
+ * lib/db/copy-out.ts) into RECORD lines for one stream: the column writers are chosen once,
+ * each row goes from COPY bytes to RECORD bytes (lib/values/record-bytes.ts, byte-writers.ts) and the lines go to the writer's
  * `writeBytes`; `checkpoint` runs every `state_interval` records so the caller can write a
  * resumable STATE.
  */
 import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';
-import { Readable } from 'node:stream';
-import { readableBatches } from '../db/copy-out';
 import { AbortedError } from '../errors';
 import { recordFormatFor, type StreamRecordFormat } from '../messages/record-format';
 import { columnConverter } from '../values/convert';
@@ -44,14 +42,13 @@ export interface CopyReadResult {
 }
 
 /**
- * Writes the RECORD lines of the COPY output `source`: batches of whole rows, e.g.
- * `copyOutBatches(query)` (a row may also be cut between batches), or the COPY's Readable as
- * postgres.js gives it (`await query.readable()`), read through `readableBatches`.
+ * Writes the RECORD lines of the COPY output `source`: batches of whole CopyData messages as
+ * `copyOutBatches(query)` gives them (lib/db/copy-out.ts).
  */
 export async function copyToRecords(
   ctx: RunContext,
   plan: StreamPlan,
-  source: AsyncIterable<Buffer> | Readable,
+  source: AsyncIterable<Buffer>,
   options: CopyReadOptions,
 ): Promise<CopyReadResult> {
   const warnings = new Map<string, number>();
@@ -65,8 +62,7 @@ export async function copyToRecords(
   }));
   const counts = { records: 0, positionNulls: 0, bytes: 0 };
   const format = recordFormatFor(ctx.writer, plan.stream);
-  const batches = source instanceof Readable ? readableBatches(source) : source;
-  await writeRecords(ctx, plan, format, batches, columns, options, counts);
+  await writeRecords(ctx, plan, format, source, columns, options, counts);
   return { records: counts.records, warnings, positionNulls: counts.positionNulls };
 }
 
@@ -88,14 +84,8 @@ function recordReporter(ctx: RunContext, plan: StreamPlan, counts: Counts): () =
   };
 }
 
-const LF = 0x0a;
 /** Output bytes gathered before they go to the writer. */
 const OUTPUT_BYTES = 256 * 1024;
-
-/** `\.` as the last line: the end marker of old-protocol COPY output, not a row. */
-function isEndMarker(chunk: Buffer, start: number, end: number): boolean {
-  return end - start === 3 && chunk[start] === 0x5c && chunk[start + 1] === 0x2e;
-}
 
 async function writeRecords(
   ctx: RunContext,
@@ -135,11 +125,10 @@ async function writeRecords(
   const interval = ctx.config.state_interval;
   let sinceCheckpoint = 0;
   const reportRecords = recordReporter(ctx, plan, counts);
-  const encodeBatch = async (chunk: Buffer, end: number): Promise<void> => {
+  const encodeBatch = async (chunk: Buffer): Promise<void> => {
     if (ctx.signal.aborted) throw new AbortedError(String(ctx.signal.reason ?? 'signal'));
     encoder.setTail(format.tail(options.version, ctx.now()));
-    const lastLine = chunk.lastIndexOf(LF, end - 2) + 1;
-    const rowsEnd = isEndMarker(chunk, lastLine, end) ? lastLine : end;
+    const rowsEnd = chunk.length;
     // The position is the last row sent: decoded only when reported, never for a row still in `out`.
     let reported = encoder.rows;
     const reportPosition = () => {
@@ -167,23 +156,5 @@ async function writeRecords(
     }
   };
 
-  let carry: Buffer | undefined;
-  for await (const raw of source) {
-    let chunk = raw;
-    if (carry) {
-      chunk = Buffer.concat([carry, chunk]);
-      carry = undefined;
-    }
-    const lastLf = chunk.lastIndexOf(LF);
-    // A batch may be reused once the next is asked for: a cut row is kept as a copy.
-    if (lastLf === -1) {
-      if (chunk.length > 0) carry = Buffer.from(chunk);
-      continue;
-    }
-    if (lastLf + 1 < chunk.length) carry = Buffer.from(chunk.subarray(lastLf + 1));
-    await encodeBatch(chunk, lastLf + 1);
-  }
-  if (carry && !(carry.length === 2 && carry[0] === 0x5c && carry[1] === 0x2e)) {
-    await encodeBatch(Buffer.concat([carry, Buffer.from([LF])]), carry.length + 1);
-  }
+  for await (const batch of source) await encodeBatch(batch);
 }

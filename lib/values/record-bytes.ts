@@ -34,8 +34,9 @@ export interface RecordBytesOptions {
 
 export interface RecordBytesEncoder {
   /**
-   * Writes the RECORD lines of the rows at `src[start, end)` (each ending with LF), at most
-   * `maxRows` of them, and returns the index after the last row written. A synchronous loop, so
+   * Writes the RECORD lines of the rows in `src[start, end)`, whole CopyData messages as the
+   * protocol frames them (lib/db/copy-out.ts; one text row each, ending with LF), at most
+   * `maxRows` rows, and returns the index after the last message taken. A synchronous loop, so
    * the per-row work never runs inside an async function's state machine.
    */
   encodeRows(src: Buffer, start: number, end: number, out: ByteOutput, maxRows: number): number;
@@ -43,7 +44,7 @@ export interface RecordBytesEncoder {
   readonly rows: number;
   /** Rows written so far whose field `nullField` was NULL (0 without `nullField`). */
   readonly nulls: number;
-  /** Where the last row written starts in the `src` it was written from (-1 before any). */
+  /** Where the payload of the last row written starts in its `src` (-1 before any). */
   readonly lastRowStart: number;
   /** Sets the text after the record object's closing brace (the format's tail, without the LF). */
   setTail(after: string): void;
@@ -52,7 +53,12 @@ export interface RecordBytesEncoder {
 const TAB = 0x09;
 const LF = 0x0a;
 const BACKSLASH = 0x5c;
+const DOT = 0x2e;
 const UPPER_N = 0x4e;
+/** A CopyData message: type byte `d` and a 4-byte length, then the payload (one text row). */
+const HEADER = 5;
+/** The whole message of the old servers' end marker `\\.` + LF. */
+const END_MARKER_TOTAL = HEADER + 3;
 const NULL = Buffer.from('null');
 
 export function recordBytesEncoder(columns: ReadonlyArray<ByteColumn>, options: RecordBytesOptions): RecordBytesEncoder {
@@ -94,9 +100,17 @@ class Encoder implements RecordBytesEncoder {
   encodeRows(src: Buffer, start: number, end: number, out: ByteOutput, maxRows: number): number {
     let i = start;
     for (let n = 0; n < maxRows && i < end; n += 1) {
-      const next = this.encodeRow(src, i, out);
-      this.lastRowStart = i;
-      i = next;
+      const total = 1 + src.readUInt32BE(i + 1);
+      const row = i + HEADER;
+      if (total === END_MARKER_TOTAL && src[row] === BACKSLASH && src[row + 1] === DOT) {
+        i += total; // the end marker of old servers, not a row
+        n -= 1;
+        continue;
+      }
+      // The row must end with the LF that ends its message (which also bounds the field scan).
+      if (src[i + total - 1] !== LF || this.encodeRow(src, row, out) !== i + total) wrongRow(src, row, i + total, this.width);
+      this.lastRowStart = row;
+      i += total;
     }
     return i;
   }
@@ -132,6 +146,13 @@ class Encoder implements RecordBytesEncoder {
 
 function isNullField(src: Buffer, start: number, end: number): boolean {
   return end - start === 2 && src[start] === BACKSLASH && src[start + 1] === UPPER_N;
+}
+
+function wrongRow(src: Buffer, start: number, end: number, width: number): never {
+  if (src[end - 1] !== LF || src.indexOf(LF, start) !== end - 1) {
+    throw new SyncError('COPY_FORMAT', 'a COPY message does not hold exactly one row ending with a line feed');
+  }
+  return wrongWidth(src, start, width);
 }
 
 function wrongWidth(src: Buffer, start: number, width: number): never {

@@ -29,29 +29,22 @@ export function splitCopyLine(line: string, into: Array<string | null>, expected
 }
 
 /**
- * Reads COPY output (any chunking) and yields batches of complete lines, decoded as UTF-8 only
- * once whole (a chunk may end inside a line, an escape or a multi-byte character). The `\.`
- * end marker, if any, is dropped.
+ * Reads COPY output in batches of whole CopyData messages (lib/db/copy-out.ts) and yields each
+ * batch's rows as lines (the payload without its LF), decoded as UTF-8. The `\.` end marker, if
+ * any, is dropped.
  */
-export async function* copyLines(chunks: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<string[]> {
-  let pending: Buffer[] = [];
-  for await (const raw of chunks) {
-    const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    const lastLf = chunk.lastIndexOf(LF);
-    if (lastLf === -1) {
-      if (chunk.length > 0) pending.push(Buffer.from(chunk));
-      continue;
+export async function* copyLines(batches: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<string[]> {
+  for await (const raw of batches) {
+    const batch = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    const lines: string[] = [];
+    for (let i = 0; i < batch.length; ) {
+      const total = batch[i] === 0x64 && i + 5 <= batch.length ? 1 + batch.readUInt32BE(i + 1) : 0;
+      if (total < 6 || batch[i + total - 1] !== LF) throw new Error(`no CopyData message with a row at byte ${i} of a batch`);
+      const line = batch.toString('utf8', i + 5, i + total - 1);
+      if (line !== '\\.') lines.push(line);
+      i += total;
     }
-    pending.push(chunk.subarray(0, lastLf));
-    const text = Buffer.concat(pending).toString('utf8');
-    pending = lastLf + 1 < chunk.length ? [Buffer.from(chunk.subarray(lastLf + 1))] : [];
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '\\.') lines.pop();
     yield lines;
-  }
-  if (pending.length > 0) {
-    const tail = Buffer.concat(pending).toString('utf8');
-    if (tail !== '\\.') yield [tail];
   }
 }
 

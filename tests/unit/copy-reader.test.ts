@@ -1,7 +1,8 @@
 /**
- * copyToRecords without a server: COPY text cut at every byte (inside rows, escapes and
- * multi-byte characters) gives the same RECORD lines, positions and checkpoints as one batch,
- * and a row of the wrong width fails with COPY_FORMAT.
+ * copyToRecords without a server: the CopyData messages of COPY text split into batches at every
+ * message boundary give the same RECORD lines, positions and checkpoints as one batch; the end
+ * marker of old servers is not a row; a row of the wrong width, or a message whose row ends
+ * before or after its length says, fails with COPY_FORMAT.
  */
 import type { StreamPlan } from '../../lib/catalog/plan';
 import { loadConfig } from '../../lib/config/load-config';
@@ -30,7 +31,17 @@ const plan = {
   warnings: [],
 } as unknown as StreamPlan;
 
-const TEXT = Buffer.from('1\tü\\tx\t2024-01-01 00:00:00+00\t(0,1)\n2\t\\N\t\\N\t(0,2)\n3\t😀 "q"\\\\\t2024-06-30 12:00:00.5+02\t(1,1)\n', 'utf8');
+/** Each line (with its LF) as the CopyData message the server sends it in. */
+function messages(...lines: string[]): Buffer[] {
+  return lines.map((line) => {
+    const payload = Buffer.from(line, 'utf8');
+    const header = Buffer.from([0x64, 0, 0, 0, 0]);
+    header.writeUInt32BE(payload.length + 4, 1);
+    return Buffer.concat([header, payload]);
+  });
+}
+
+const ROWS = messages('1\tü\\tx\t2024-01-01 00:00:00+00\t(0,1)\n', '2\t\\N\t\\N\t(0,2)\n', '3\t😀 "q"\\\\\t2024-06-30 12:00:00.5+02\t(1,1)\n');
 
 async function* batches(parts: Buffer[]): AsyncGenerator<Buffer> {
   for (const part of parts) yield part;
@@ -62,22 +73,32 @@ async function run(parts: Buffer[]) {
   return { lines: writer.lines, positions: [...positions, position], records: result.records };
 }
 
-test('every cut of the COPY text gives the output of one batch', async () => {
-  const whole = await run([TEXT]);
+test('every split of the messages into batches gives the output of one batch', async () => {
+  const whole = await run([Buffer.concat(ROWS)]);
   expect(whole.records).toBe(3);
   expect(whole.positions).toEqual(['(0,2)', '(1,1)']);
   expect(whole.lines).toHaveLength(4);
   expect(JSON.parse(whole.lines[0]).record).toEqual({ id: 1, name: 'ü\tx', at: '2024-01-01T00:00:00.000000+00:00' });
   expect(whole.lines[2]).toBe('STATE');
   expect(JSON.parse(whole.lines[3]).record).toEqual({ id: 3, name: '😀 "q"\\', at: '2024-06-30T12:00:00.500000+02:00' });
-  for (let a = 0; a <= TEXT.length; a += 1) {
-    for (let b = a; b <= TEXT.length; b += 7) {
-      expect(await run([TEXT.subarray(0, a), TEXT.subarray(a, b), TEXT.subarray(b)])).toEqual(whole);
+  for (let a = 0; a <= ROWS.length; a += 1) {
+    for (let b = a; b <= ROWS.length; b += 1) {
+      const parts = [ROWS.slice(0, a), ROWS.slice(a, b), ROWS.slice(b)].map((part) => Buffer.concat(part));
+      expect(await run(parts)).toEqual(whole);
     }
   }
 });
 
 test('the end marker of old servers is not a row; a row of the wrong width is COPY_FORMAT', async () => {
-  expect((await run([TEXT, Buffer.from('\\.\n')])).records).toBe(3);
-  await expect(run([Buffer.from('1\tx\n')])).rejects.toMatchObject({ code: 'COPY_FORMAT' });
+  expect((await run([Buffer.concat([...ROWS, ...messages('\\.\n')])])).records).toBe(3);
+  await expect(run(messages('1\tx\n'))).rejects.toMatchObject({ code: 'COPY_FORMAT' });
+});
+
+test('a row that ends before or after its message does is COPY_FORMAT', async () => {
+  const [row] = messages('1\tx\t\\N\t(0,1)\n');
+  const short = Buffer.from(row);
+  short.writeUInt32BE(row.length - 1 - 1, 1); // the LF falls past the message
+  await expect(run([short])).rejects.toMatchObject({ code: 'COPY_FORMAT' });
+  const [twoRows] = messages('1\tx\t\\N\t(0,1)\n2\ty\t\\N\t(0,2)\n');
+  await expect(run([twoRows])).rejects.toMatchObject({ code: 'COPY_FORMAT' });
 });

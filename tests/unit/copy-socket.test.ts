@@ -1,7 +1,8 @@
 /**
  * lib/db/copy-socket.ts on a byte stream cut at every pair of points (inside headers, payloads
- * and the CopyOutResponse): a claimed COPY's rows reach the sink whole and in order, with a
- * full sink pausing the socket until resumed; every other byte reaches the driver, in order.
+ * and the CopyOutResponse): a claimed COPY's rows reach the sink as runs of whole CopyData
+ * messages, in order, with a full sink pausing the socket until resumed; every other byte reaches
+ * the driver, in order.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -38,6 +39,7 @@ function run(parts: Buffer[], fullEvery: number): { sunk: string[]; driver: Buff
   const socket = new FakeSocket();
   const driverBytes: Buffer[] = [];
   const sunk: string[] = [];
+  let calls = 0;
   let claim: ReturnType<typeof claimCopyOut>;
   socket.on('data', (bytes: Buffer) => {
     driverBytes.push(Buffer.from(bytes));
@@ -45,8 +47,14 @@ function run(parts: Buffer[], fullEvery: number): { sunk: string[]; driver: Buff
     if (claim === undefined && Buffer.concat(driverBytes).includes(COPY_OUT)) {
       claim = claimCopyOut({
         data: (src, start, end) => {
-          sunk.push(src.toString('utf8', start, end));
-          return sunk.length % fullEvery !== 0;
+          calls += 1;
+          for (let i = start; i < end; ) {
+            const total = 1 + src.readUInt32BE(i + 1);
+            if (src[i] !== 0x64 || i + total > end) throw new Error(`no whole CopyData message at ${i} in [${start}, ${end})`);
+            sunk.push(src.toString('utf8', i + 5, i + total));
+            i += total;
+          }
+          return calls % fullEvery !== 0;
         },
       });
       if (claim === undefined) throw new Error('no claim during the hand-over');
