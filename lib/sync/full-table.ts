@@ -11,8 +11,8 @@
  * ACTIVATE_VERSION as singer-io: a stream's first sync (no version in the state) sends it before
  * and after the rows, later syncs only after them.
  *
- * A large table is read in slices over several connections on one snapshot
- * (lib/sync/slices/sliced-full-table.ts) when `max_parallel_slices` > 1.
+ * A large table (`slice_min_pages`) is read in chunks of pages over `max_parallel_slices`
+ * connections on one snapshot (lib/sync/slices/sliced-full-table.ts), one or more.
  *
  * A transient failure mid-read is retried within the run (./retry.ts) from the page of the last
  * row written, same version (that page's rows come again); a plain scan starts over.
@@ -31,7 +31,7 @@ import type { StateEmitter } from './state-emitter';
 import { checkpointAfterFailure, logWarnings, readCopy } from './stream-io';
 
 async function heapInfo(ctx: RunContext, plan: StreamPlan): Promise<HeapInfo> {
-  const [row] = await heapRows(ctx.sql, [plan.relation.oid], ctx.config.max_parallel_slices > 1);
+  const [row] = await heapRows(ctx.sql, [plan.relation.oid], true);
   return heapInfoOf(row);
 }
 
@@ -54,7 +54,7 @@ export async function syncFullTable(ctx: RunContext, plan: StreamPlan, state: St
   let heap = known ?? (await withRetries(ctx, id, () => heapInfo(ctx, plan)));
   // A filtered or limited stream (stream_options, max_record_count) reads with the plain query.
   if (isBounded(plan)) heap = { ...heap, resumable: false };
-  if (heap.resumable && ctx.config.max_parallel_slices > 1) {
+  if (heap.resumable) {
     const pages = await withRetries(ctx, id, () => slicingSize(ctx, plan, heap));
     if (await syncSlicedFullTable(ctx, plan, state, start, { relfilenode: heap.relfilenode, pages })) return;
   }

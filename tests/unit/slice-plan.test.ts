@@ -1,7 +1,7 @@
 import { gapsBefore, mergeRanges, pageCount, rangeFields, sentRanges, type PageRange } from '../../lib/state/page-ranges';
 import { parseState } from '../../lib/state/parse-state';
 import { InputError } from '../../lib/errors';
-import { planChunks, sliceCount } from '../../lib/sync/slices/plan';
+import { MAX_CHUNK_PAGES, planChunks, sliceCount } from '../../lib/sync/slices/plan';
 import { PageProgress } from '../../lib/sync/slices/progress';
 
 describe('page ranges in the STATE', () => {
@@ -40,18 +40,26 @@ describe('page ranges in the STATE', () => {
 });
 
 describe('slice plan', () => {
-  test('small tables and max_parallel_slices 1 stay on one connection', () => {
-    expect(sliceCount(4095, 4, 4096)).toBe(1);
+  test('small tables are not read in chunks; large ones over max_parallel_slices connections, at least one', () => {
+    expect(sliceCount(4095, 4, 4096)).toBe(0);
     expect(sliceCount(4096, 4, 4096)).toBe(4);
     expect(sliceCount(1e6, 1, 4096)).toBe(1);
+    expect(sliceCount(1e6, 0, 4096)).toBe(1);
   });
 
-  test('a fresh table: chunks in heap order cover every page, the last without an end', () => {
+  test('a fresh table: chunks in heap order cover every page, then one without an end', () => {
     const chunks = planChunks([], 1000, 4);
-    expect(chunks).toHaveLength(16);
-    expect(chunks[0]).toEqual({ start: 0, end: 63, moved: false });
-    expect(chunks[15]).toEqual({ start: 945, end: null, moved: false });
+    expect(chunks).toHaveLength(33);
+    expect(chunks[0]).toEqual({ start: 0, end: 32, moved: false });
+    expect(chunks[31]).toEqual({ start: 992, end: 1000, moved: false });
+    expect(chunks[32]).toEqual({ start: 1000, end: null, moved: false });
     chunks.slice(1).forEach((chunk, i) => expect(chunk.start).toBe(chunks[i].end));
+  });
+
+  test('no chunk has more than MAX_CHUNK_PAGES pages', () => {
+    const chunks = planChunks([], 100_000, 1);
+    expect(Math.max(...chunks.filter((c) => c.end !== null).map((c) => (c.end as number) - c.start))).toBe(MAX_CHUNK_PAGES);
+    expect(pageCount(chunks.filter((c) => c.end !== null).map((c): PageRange => [c.start, c.end as number]))).toBe(100_000);
   });
 
   test('a resume reads the gaps in full and the sent pages for moved rows only, those first', () => {

@@ -1,10 +1,11 @@
 /**
- * How a table read in slices is cut into work: from its size in pages (pg_relation_size; no
- * count(*), no sort) and the pages already sent, a list of page-range chunks in heap order that
- * the slices take one after another. The chunks cover every page not yet sent; the last one has
- * no end, so rows on pages added after the size was read are read too. The pages already sent
- * are read again only for their row versions newer than the table version's horizon
- * (lib/sync/full-table-resume.ts), as `moved` chunks, which go first.
+ * How a large table is cut into work: from its size in pages (pg_relation_size; no count(*), no
+ * sort) and the pages already sent, a list of page-range chunks in heap order that the slices
+ * take one after another. The chunks cover every page not yet sent, each at most
+ * MAX_CHUNK_PAGES (what a crash may send again), then one chunk without an end for the rows on
+ * pages added after the size was read. The pages already sent are read again only for their row
+ * versions newer than the table version's horizon (lib/sync/full-table-resume.ts), as `moved`
+ * chunks, which go first.
  */
 import { gapsBefore, type PageRange } from '../../state/page-ranges';
 
@@ -17,11 +18,20 @@ export interface Chunk {
 }
 
 /** Chunks per slice: small enough that slices finish close together, few enough to cost nothing. */
-const CHUNKS_PER_SLICE = 4;
+const CHUNKS_PER_SLICE = 8;
+/** At most 16 MiB of heap per chunk: a chunk's rows are sent again when it is cut short. */
+export const MAX_CHUNK_PAGES = 2048;
 
-/** The connections to read a table of `pages` heap pages with: 1 below the threshold. */
+/**
+ * The connections to read a table of `pages` heap pages with in chunks: 0 below the threshold
+ * (read it with one plain scan), else `max_parallel_slices` (1 = chunks on one connection).
+ */
 export function sliceCount(pages: number, maxSlices: number, minPages: number): number {
-  return pages >= minPages ? Math.max(1, maxSlices) : 1;
+  return pages >= minPages ? Math.max(1, maxSlices) : 0;
+}
+
+function chunkPages(pages: number, slices: number): number {
+  return Math.min(MAX_CHUNK_PAGES, Math.max(1, Math.ceil(pages / (slices * CHUNKS_PER_SLICE))));
 }
 
 function split(range: PageRange, size: number, moved: boolean): Chunk[] {
@@ -38,12 +48,10 @@ export function planChunks(sent: readonly PageRange[], pages: number, slices: nu
   const end = Math.max(pages, sent.length > 0 ? sent[sent.length - 1][1] : 0);
   const gaps = gapsBefore(sent, end);
   const todo = gaps.reduce((sum, [start, stop]) => sum + stop - start, 0);
-  const size = Math.max(1, Math.ceil(todo / (slices * CHUNKS_PER_SLICE)));
+  const size = chunkPages(todo, slices);
   const chunks = gaps.flatMap((gap) => split(gap, size, false));
-  const last = chunks[chunks.length - 1];
-  if (last && last.end === end) last.end = null;
-  else chunks.push({ start: end, end: null, moved: false });
-  const movedSize = Math.max(1, Math.ceil((end - todo) / (slices * CHUNKS_PER_SLICE)));
+  chunks.push({ start: end, end: null, moved: false });
+  const movedSize = chunkPages(end - todo, slices);
   return [...sent.flatMap((range) => split(range, movedSize, true)), ...chunks];
 }
 

@@ -30,7 +30,7 @@ export async function snapshotSlices(ctx: RunContext, plan: StreamPlan): Promise
   // A heap read by TID ranges: no child tables, PostgreSQL 14 or later.
   if (!heap.resumable) return single;
   const pages = heap.size ?? 0;
-  return { slices: sliceCount(pages, ctx.config.max_parallel_slices, ctx.config.slice_min_pages), pages };
+  return { slices: Math.max(1, sliceCount(pages, ctx.config.max_parallel_slices, ctx.config.slice_min_pages)), pages };
 }
 
 export interface SlicedSnapshotOptions {
