@@ -11,7 +11,7 @@ import { VARIANT_SECRET_KEYS } from '../config/variant-keys';
 import { connect, readingConfig, type TapSql } from '../db/connect';
 import { connectionFailure } from '../db/connection-error';
 import { checkSupported, serverInfo } from '../db/server-info';
-import { openSshTunnel, type SshTunnel } from '../db/ssh-tunnel';
+import type { SshTunnel } from '../db/ssh-tunnel';
 import { describeError, InputError, isPipeClosed, TapError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
 import { liveViewFor } from '../log/progress-view';
@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<void> {
     log.debug('config', outcome.redactor.object({ ...config }) as unknown as Record<string, unknown>);
     // Checked before connecting; with --select and no --catalog only the state can be checked yet.
     const sync = args.mode === 'sync' ? parseSyncInput(catalog ?? { streams: [] }, state, config.dbname) : undefined;
-    if (config.ssh_tunnel) tunnel = await openSshTunnel(config, log);
+    if (config.ssh_tunnel) tunnel = await (await import('../db/ssh-tunnel')).openSshTunnel(config, log);
     // use_secondary: reads go to the replica, LOG_BASED to the primary (connected when used).
     sql = connect(readingConfig(config), { log, max: args.mode === 'sync' ? 4 : 1, tunnel });
     if (config.secondary) primary = connect(config, { log, max: args.mode === 'sync' ? 4 : 1, tunnel });
