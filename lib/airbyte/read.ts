@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger';
 import type { MessageWriter } from '../messages/writer';
 import { parseState } from '../state/parse-state';
 import { runSync, StreamsFailedError } from '../sync/run-sync';
+import { syncInput } from '../sync/sync-input';
 import type { AirbyteSettings } from './config';
 import { readSelection, type ReadSelection } from './configured-catalog';
 import { checkSavedPositions, streamEstimates } from './read-plan';
@@ -83,7 +84,7 @@ export async function runRead(input: ReadInput): Promise<void> {
     });
     const ctx: RunContext = { config: settings.tap, sql: session.sql, writer, log, signal: controller.signal, now: () => new Date(), tunnel: session.tunnel };
     try {
-      await runSync(ctx, { catalog: selection.catalog, state }, { reading: (schemas) => introspect(session.sql, { filter_schemas: [...schemas] }) });
+      await runSync(ctx, syncInput(selection.catalog, state), { reading: (schemas) => introspect(session.sql, { filter_schemas: [...schemas] }) });
       if (controller.signal.aborted) throw new AbortedError(String(controller.signal.reason));
       await writer.finish(true);
     } catch (error) {

@@ -4,7 +4,7 @@
  */
 import { connect, type TapSql } from '../db/connect';
 import { serverInfo, type ServerInfo } from '../db/server-info';
-import { openSshTunnel, type SshTunnel } from '../db/ssh-tunnel';
+import type { SshTunnel } from '../db/ssh-tunnel';
 import type { Logger } from '../log/logger';
 import type { AirbyteSettings } from './config';
 import { connectionProblem, ConnectionFailed } from './failure';
@@ -27,7 +27,7 @@ export async function openSession(settings: AirbyteSettings, log: Logger, max: n
     if (tunnel) await tunnel.close().catch(() => undefined);
   };
   try {
-    if (settings.tap.ssh_tunnel) tunnel = await openSshTunnel(settings.tap, log);
+    if (settings.tap.ssh_tunnel) tunnel = await (await import('../db/ssh-tunnel')).openSshTunnel(settings.tap, log);
     sql = connect(settings.tap, { log, max, tunnel });
     return { sql, server: await serverInfo(sql), tunnel, close };
   } catch (error) {

@@ -123,7 +123,13 @@ export function streamLocation(stream: CatalogStream, meta: MetadataMap): { sche
   return { schema, table };
 }
 
-export function selectedStreams(catalog: SingerCatalog): Array<{ stream: CatalogStream; meta: MetadataMap }> {
+/** A selected catalog stream and its metadata by breadcrumb. */
+export interface SelectedStream {
+  stream: CatalogStream;
+  meta: MetadataMap;
+}
+
+export function selectedStreams(catalog: SingerCatalog): SelectedStream[] {
   return catalog.streams
     .map((stream) => ({ stream, meta: metadataMap(stream) }))
     .filter(({ stream, meta }) => isStreamSelected(stream, meta));
@@ -139,11 +145,21 @@ export function buildPlan(
   config: TapConfig,
   firstStreamId?: string | null,
 ): SyncPlan {
+  return planSelected(selectedStreams(catalog), relations, config, firstStreamId);
+}
+
+/** `buildPlan` of streams already selected (their metadata maps made once per run). */
+export function planSelected(
+  selected: readonly SelectedStream[],
+  relations: readonly RelationInfo[],
+  config: TapConfig,
+  firstStreamId?: string | null,
+): SyncPlan {
   const byName = new Map(relations.map((r) => [`${r.schema}\u0000${r.name}`, r]));
   const plans: StreamPlan[] = [];
   const unavailable: UnavailableStream[] = [];
   const ids = new Set<string>();
-  for (const { stream, meta } of selectedStreams(catalog)) {
+  for (const { stream, meta } of selected) {
     if (ids.has(stream.tap_stream_id)) invalid(stream.tap_stream_id, 'appears twice in the catalog');
     ids.add(stream.tap_stream_id);
     const { schema, table } = streamLocation(stream, meta);

@@ -66,12 +66,36 @@ function typeList(jsonType: string | string[], nullable: boolean): string[] {
   return nullable && !types.includes('null') ? ['null', ...types] : [...types];
 }
 
+/**
+ * Column schemas and array definitions are shared, frozen: the columns of thousands of tables
+ * have a few distinct types, and a plan or catalog holds each schema for the whole run.
+ */
+const sharedSchemas = new Map<string, JsonSchema>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+function sharedSchema(key: string, build: () => JsonSchema): JsonSchema {
+  let schema = sharedSchemas.get(key);
+  if (schema === undefined) sharedSchemas.set(key, (schema = deepFreeze(build())));
+  return schema;
+}
+
 export function arrayDefinitionName(type: ColumnType, options: TypeMapOptions): string {
   return `sdc_recursive_${scalarShape(type.kind, options).name}_array`;
 }
 
-/** The recursive definition an array column's `items` refer to. */
+/** The recursive definition an array column's `items` refer to (shared, frozen). */
 export function arrayDefinition(type: ColumnType, options: TypeMapOptions): JsonSchema {
+  return sharedSchema(`definition\u0000${type.kind}\u0000${options.jsonAsObject}`, () => buildArrayDefinition(type, options));
+}
+
+function buildArrayDefinition(type: ColumnType, options: TypeMapOptions): JsonSchema {
   const shape = scalarShape(type.kind, options);
   const name = arrayDefinitionName(type, options);
   const types = typeList(shape.jsonType, true);
@@ -82,8 +106,13 @@ export function arrayDefinition(type: ColumnType, options: TypeMapOptions): Json
   return definition;
 }
 
-/** The JSON Schema of one column; array columns refer to `arrayDefinition(type)`. */
+/** The JSON Schema of one column (shared, frozen); array columns refer to `arrayDefinition(type)`. */
 export function columnSchema(type: ColumnType, notNull: boolean, options: TypeMapOptions): JsonSchema {
+  const key = `column\u0000${type.kind}\u0000${type.isArray}\u0000${notNull}\u0000${type.maxLength ?? ''}\u0000${options.jsonAsObject}`;
+  return sharedSchema(key, () => buildColumnSchema(type, notNull, options));
+}
+
+function buildColumnSchema(type: ColumnType, notNull: boolean, options: TypeMapOptions): JsonSchema {
   const nullable = !notNull;
   if (type.isArray) {
     return { type: typeList('array', nullable), items: { $ref: `#/definitions/${arrayDefinitionName(type, options)}` } };

@@ -11,11 +11,11 @@ import { VARIANT_SECRET_KEYS } from '../config/variant-keys';
 import { connect, readingConfig, type TapSql } from '../db/connect';
 import { connectionFailure } from '../db/connection-error';
 import { checkSupported, serverInfo } from '../db/server-info';
-import { openSshTunnel, type SshTunnel } from '../db/ssh-tunnel';
+import type { SshTunnel } from '../db/ssh-tunnel';
 import { describeError, InputError, isPipeClosed, TapError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
 import { liveViewFor } from '../log/progress-view';
-import type { SyncInput } from '../sync/run-sync';
+import type { SyncInput } from '../sync/sync-input';
 import { aboutMarkdown, buildAbout, readPackageInfo } from './about';
 import { parseArgs, usesSelection, type CliArgs } from './args';
 import { runDiscover, runSyncMode, runTest, writeStdout, type ModeInput } from './modes';
@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<void> {
     if (args.mode === 'help' || args.mode === 'version' || args.mode === 'about') return await printInfo(args, schema);
     const rawConfigs = args.configFiles.map(readJsonFile);
     outcome.redactor = redactorFor(schema, rawConfigs);
-    const catalog = args.catalog ? readJsonFile(args.catalog) : undefined;
+    let catalog = args.catalog ? readJsonFile(args.catalog) : undefined;
     const state = args.state ? readJsonFile(args.state) : undefined;
     if (args.mode === 'none') throw new InputError('USAGE', 'nothing to do: give --discover, --catalog FILE, --select PATTERN, --test or --about (see --help)');
     const { config, warnings } = loadConfigWithWarnings(rawConfigs, process.env, schema);
@@ -99,7 +99,9 @@ export async function main(argv: string[]): Promise<void> {
     log.debug('config', outcome.redactor.object({ ...config }) as unknown as Record<string, unknown>);
     // Checked before connecting; with --select and no --catalog only the state can be checked yet.
     const sync = args.mode === 'sync' ? parseSyncInput(catalog ?? { streams: [] }, state, config.dbname) : undefined;
-    if (config.ssh_tunnel) tunnel = await openSshTunnel(config, log);
+    // Only --select reads the catalog file again; otherwise `sync` hands it to planning, which drops it.
+    if (!usesSelection(args)) catalog = undefined;
+    if (config.ssh_tunnel) tunnel = await (await import('../db/ssh-tunnel')).openSshTunnel(config, log);
     // use_secondary: reads go to the replica, LOG_BASED to the primary (connected when used).
     sql = connect(readingConfig(config), { log, max: args.mode === 'sync' ? 4 : 1, tunnel });
     if (config.secondary) primary = connect(config, { log, max: args.mode === 'sync' ? 4 : 1, tunnel });

@@ -11,7 +11,7 @@ import type { SshTunnel } from '../db/ssh-tunnel';
 import type { ServerInfo } from '../db/server-info';
 import { SyncMetrics } from '../log/metrics';
 import { logView, type LiveView } from '../log/progress-view';
-import type { SyncInput } from '../sync/run-sync';
+import type { SyncInput } from '../sync/sync-input';
 import { abortOnSignals } from './signals';
 
 export interface ModeInput {

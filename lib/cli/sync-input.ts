@@ -5,11 +5,11 @@
 import { selectedStreams } from '../catalog/plan';
 import { parseCatalog } from '../catalog/parse-catalog';
 import { parseState } from '../state/parse-state';
-import type { SyncInput } from '../sync/run-sync';
+import { syncInput, type SyncInput } from '../sync/sync-input';
 
 /** `dbname` finds singer-io's `<db>-<schema>-<table>` bookmarks under this tap's stream ids. */
 export function parseSyncInput(catalogInput: unknown, stateInput: unknown, dbname: string): SyncInput {
   const catalog = parseCatalog(catalogInput);
   const streamIds = selectedStreams(catalog).map(({ stream }) => stream.tap_stream_id);
-  return { catalog, state: parseState(stateInput, dbname, streamIds) };
+  return syncInput(catalog, parseState(stateInput, dbname, streamIds));
 }

@@ -8,12 +8,13 @@
  * float or Date (no precision or zone loss). Sockets come from ./socket (TLS, the server's last
  * error), over an SSH tunnel's channels when there is one.
  */
+import type { Duplex } from 'node:stream';
 import postgres from 'postgres';
 import type { TapConfig } from '../config/types';
 import type { Logger } from '../log/logger';
 import { openSocket } from './socket';
 import { sslOptions } from './ssl-options';
-import { tunnelOpener, type SshTunnel } from './ssh-tunnel';
+import type { SshTunnel } from './ssh-tunnel';
 
 /** Startup parameters: the text forms the value converter expects. */
 export const SESSION_PARAMETERS: Readonly<Record<string, string>> = {
@@ -93,6 +94,12 @@ export function connectionOptions(config: TapConfig, options: ConnectOptions = {
   const { tunnel } = options;
   const socket = (pgOptions?: { connection?: Record<string, unknown> }) => openSocket(target, tunnel && tunnelOpener(tunnel, pgOptions));
   return Object.assign(tapOptions, { socket });
+}
+
+/** Opens one forwarded channel for a postgres.js connection (its options name a replication one). */
+function tunnelOpener(tunnel: SshTunnel, options?: { connection?: Record<string, unknown> }): () => Promise<Duplex> {
+  // A replication connection is named so in the debug log.
+  return () => tunnel.socket(options?.connection?.replication ? 'replication' : 'queries');
 }
 
 /** The tap's connection type (the same as RunContext's): parameters of any JS type. */

@@ -5,6 +5,9 @@
  * `socket`. TLS runs inside the channel, so verify-full checks the database's own host name.
  * Keepalives detect a silent bastion; when the SSH connection drops, every open channel fails
  * with one SSH_TUNNEL_LOST error, as a lost PostgreSQL connection would.
+ *
+ * ssh2 is heavy (its WebAssembly memory alone is 16 MiB): callers load this module only for a
+ * config with ssh_tunnel, and lib/db/connect.ts needs only its type.
  */
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
@@ -52,12 +55,6 @@ function forwardFailure(error: SshError, bastion: string, target: string): SyncE
     return new SyncError('SSH_DB_UNREACHABLE', `SSH bastion ${bastion} cannot reach PostgreSQL at ${target} (${why})`);
   }
   return new SyncError('SSH_FORWARD_FAILED', `SSH bastion ${bastion} could not forward to ${target}: ${why}`);
-}
-
-/** Opens one forwarded channel for a postgres.js connection (its options name a replication one). */
-export function tunnelOpener(tunnel: SshTunnel, options?: { connection?: Record<string, unknown> }): () => Promise<Duplex> {
-  // A replication connection is named so in the debug log.
-  return () => tunnel.socket(options?.connection?.replication ? 'replication' : 'queries');
 }
 
 /** ssh2's connection settings: credentials, pinned host keys, keepalives, the connect timeout. */

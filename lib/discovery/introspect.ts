@@ -31,13 +31,14 @@ interface DiscoveryRow {
   delimiter: string | null;
 }
 
-async function queryRows(sql: TapSql, schemas: string[] | null): Promise<DiscoveryRow[]> {
+/** Hands each row to `onRow` as it arrives: thousands of tables' rows are never held at once. */
+async function eachRow(sql: TapSql, schemas: string[] | null, onRow: (row: DiscoveryRow) => void): Promise<void> {
   // The list travels as one JSON text parameter: array parameters need postgres.js's type
   // fetching, which the tap's connection turns off.
   const schemaFilter = schemas
     ? sql`AND n.nspname::text IN (SELECT json_array_elements_text(${JSON.stringify(schemas)}::text::json))`
     : sql``;
-  return (await sql`
+  await sql`
     WITH RECURSIVE domain_chain AS (
       SELECT t.oid AS domain_oid, t.typbasetype AS base_oid, t.typtypmod AS typmod, t.typnotnull AS not_null
         FROM pg_catalog.pg_type t WHERE t.typtype = 'd'
@@ -109,7 +110,7 @@ async function queryRows(sql: TapSql, schemas: string[] | null): Promise<Discove
       LEFT JOIN pg_catalog.pg_type vt ON vt.oid = c.value_oid
       LEFT JOIN pg_catalog.pg_namespace vn ON vn.oid = vt.typnamespace
      ORDER BY r.nspname, r.relname, c.attnum
-  `) as unknown as DiscoveryRow[];
+  `.forEach((row) => onRow(row as unknown as DiscoveryRow));
 }
 
 function parseKey(value: string[] | string | null): string[] {
@@ -117,7 +118,10 @@ function parseKey(value: string[] | string | null): string[] {
   return typeof value === 'string' ? (JSON.parse(value) as string[]) : value;
 }
 
-function toColumn(row: DiscoveryRow): ColumnInfo {
+/** One ColumnType per distinct type: the columns of thousands of tables share a few. */
+type TypeCache = Map<string, ReturnType<typeof classifyColumn>>;
+
+function toColumn(row: DiscoveryRow, types: TypeCache): ColumnInfo {
   const raw: RawColumnType = {
     sqlType: row.sql_type ?? '',
     sqlDatatype: row.sql_datatype ?? '',
@@ -128,17 +132,20 @@ function toColumn(row: DiscoveryRow): ColumnInfo {
     isArray: row.is_array === true,
     delimiter: row.delimiter ?? ',',
   };
-  const { type, supported } = classifyColumn(raw);
+  const key = [raw.sqlType, raw.sqlDatatype, raw.typeName, raw.typeSchema, raw.typtype, raw.typmod, raw.isArray, raw.delimiter].join('\u0000');
+  let classified = types.get(key);
+  if (!classified) types.set(key, (classified = classifyColumn(raw)));
+  const { type, supported } = classified;
   return { name: row.column_name ?? '', position: Number(row.attnum), type, notNull: row.not_null === true, supported };
 }
 
 /** Every relation (r, v, m, p, f) and column the connected user may read, sorted by schema, table, attnum. */
 export async function introspect(sql: TapSql, config: Pick<TapConfig, 'filter_schemas'>): Promise<RelationInfo[]> {
   const schemas = config.filter_schemas && config.filter_schemas.length > 0 ? config.filter_schemas : null;
-  const rows = await queryRows(sql, schemas);
   const relations: RelationInfo[] = [];
+  const types: TypeCache = new Map();
   let current: RelationInfo | undefined;
-  for (const row of rows) {
+  await eachRow(sql, schemas, (row) => {
     const oid = Number(row.rel_oid);
     if (!current || current.oid !== oid) {
       current = {
@@ -152,7 +159,7 @@ export async function introspect(sql: TapSql, config: Pick<TapConfig, 'filter_sc
       };
       relations.push(current);
     }
-    if (row.column_name !== null) current.columns.push(toColumn(row));
-  }
+    if (row.column_name !== null) current.columns.push(toColumn(row, types));
+  });
   return relations;
 }

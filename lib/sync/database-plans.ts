@@ -8,7 +8,7 @@
  *
  * LOG_BASED needs the connected database: a replication slot belongs to one database.
  */
-import { buildPlan, selectedStreams, streamLocation, type StreamPlan, type SyncPlan } from '../catalog/plan';
+import { planSelected, selectedStreams, streamLocation, type SelectedStream, type StreamPlan, type SyncPlan } from '../catalog/plan';
 import { streamMetadata } from '../catalog/metadata';
 import type { SingerCatalog } from '../catalog/types';
 import type { TapConfig } from '../config/types';
@@ -35,14 +35,12 @@ export interface DatabasePlans extends SyncPlan {
   close(): Promise<void>;
 }
 
-type Selected = ReturnType<typeof selectedStreams>[number];
-
-function databaseName({ meta }: Selected): string | undefined {
+function databaseName({ meta }: SelectedStream): string | undefined {
   const name = streamMetadata(meta)['database-name'];
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
-function schemasOf(streams: readonly Selected[]): string[] {
+function schemasOf(streams: readonly SelectedStream[]): string[] {
   return [...new Set(streams.map(({ stream, meta }) => streamLocation(stream, meta).schema).filter((s): s is string => !!s))];
 }
 
@@ -59,7 +57,7 @@ export async function planDatabases(
   const elsewhere = access ? selected.filter((s) => (databaseName(s) ?? config.dbname) !== config.dbname) : [];
   // The connected database may go by another name (a pooler's alias): ask it for its own.
   const home = elsewhere.length > 0 ? await currentDatabase(sql) : config.dbname;
-  const groups = new Map<string, Selected[]>();
+  const groups = new Map<string, SelectedStream[]>();
   for (const s of selected) {
     const name = access ? databaseName(s) ?? home : home;
     const key = name === config.dbname ? home : name;
@@ -71,7 +69,7 @@ export async function planDatabases(
   };
   if (groups.size <= 1 && (groups.size === 0 || groups.has(home))) {
     const relations = selected.length > 0 ? await lookup(schemasOf(selected)) : [];
-    return { ...buildPlan(catalog, relations, config, firstStreamId), sqlOf: () => sql, databaseOf: () => undefined, connections: [sql], close };
+    return { ...planSelected(selected, relations, config, firstStreamId), sqlOf: () => sql, databaseOf: () => undefined, connections: [sql], close };
   }
   const plans: StreamPlan[] = [];
   const unavailable: SyncPlan['unavailable'] = [];
@@ -83,7 +81,7 @@ export async function planDatabases(
       const db = name === home ? sql : (access as DatabaseAccess).open(name);
       if (db !== sql) opened.set(name, db);
       const relations = name === home ? await lookup(schemasOf(streams)) : await (access as DatabaseAccess).lookup(db, schemasOf(streams));
-      const part = buildPlan({ ...catalog, streams: streams.map((s) => s.stream) }, relations, config, firstStreamId);
+      const part = planSelected(streams, relations, config, firstStreamId);
       for (const plan of part.plans) {
         if (plan.method === 'LOG_BASED' && db !== sql) {
           throw new InputError(

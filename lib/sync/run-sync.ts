@@ -15,7 +15,6 @@
  */
 import { datesAsTextLookup } from '../catalog/dates-as-text';
 import type { StreamPlan } from '../catalog/plan';
-import type { SingerCatalog } from '../catalog/types';
 import type { RunContext } from '../context';
 import { AbortedError, describeError, isPipeClosed, SyncError, TapError } from '../errors';
 import { schemaMessage } from '../messages/serialize';
@@ -36,6 +35,7 @@ import { syncLogical } from './logical/logical-sync';
 import { lsnFromBookmark, minLsn, parseLsn } from './logical/lsn';
 import { checkLogicalSetup } from './logical/slot-check';
 import { snapshotLogicalStream } from './logical/snapshot';
+import type { SyncInput } from './sync-input';
 
 type Strategy = (ctx: RunContext, plan: StreamPlan, state: StateEmitter, start: Bookmark, facts: HeapFacts) => Promise<void>;
 
@@ -124,12 +124,6 @@ function logicalStart(ctx: RunContext, plan: StreamPlan, bookmark: Bookmark, slo
   return lsn;
 }
 
-/** What a sync runs on: the catalog and state, parsed and checked before connecting. */
-export interface SyncInput {
-  catalog: SingerCatalog;
-  state: TapState;
-}
-
 /** The context a FULL_TABLE or INCREMENTAL stream reads with: its database's connection. */
 function readingContext(ctx: RunContext, planned: DatabasePlans, plan: StreamPlan): RunContext {
   const database = planned.databaseOf(plan);
@@ -147,20 +141,26 @@ export interface SyncLookups {
   databases?: DatabaseAccess;
 }
 
-export async function runSync(ctx: RunContext, input: SyncInput, lookups: SyncLookups): Promise<void> {
-  const asText = (l: RelationLookup): RelationLookup => (ctx.config.dates_as_string ? datesAsTextLookup(l) : l);
-  const lookup = asText(lookups.reading);
+const withDatesAsText = (ctx: RunContext, lookup: RelationLookup): RelationLookup => (ctx.config.dates_as_string ? datesAsTextLookup(lookup) : lookup);
+
+/** The run's plans; the catalog is taken here, so no frame of the run holds it once they are made. */
+async function planRun(ctx: RunContext, input: SyncInput, lookups: SyncLookups): Promise<DatabasePlans> {
+  const catalog = input.takeCatalog();
   const other = lookups.databases;
-  const databases = other && { open: other.open, lookup: (sql: TapSql, schemas: readonly string[]) => asText((s) => other.lookup(sql, s))(schemas) };
+  const databases = other && { open: other.open, lookup: (sql: TapSql, schemas: readonly string[]) => withDatesAsText(ctx, (s) => other.lookup(sql, s))(schemas) };
   // The catalog queries run before any output: a transient fault there (a recovery conflict on a standby) is retried too.
-  const planned = await withRetries(
+  return withRetries(
     ctx,
     'planning the run',
-    () => planDatabases(ctx.sql, ctx.config, input.catalog, input.state.currently_syncing, lookup, databases),
+    () => planDatabases(ctx.sql, ctx.config, catalog, input.state.currently_syncing, withDatesAsText(ctx, lookups.reading), databases),
     'with the catalog queries again',
   );
+}
+
+export async function runSync(ctx: RunContext, input: SyncInput, lookups: SyncLookups): Promise<void> {
+  const planned = await planRun(ctx, input, lookups);
   try {
-    await runPlans(ctx, input, planned, lookups.primary ? asText(lookups.primary) : lookup);
+    await runPlans(ctx, input, planned, withDatesAsText(ctx, lookups.primary ?? lookups.reading));
   } finally {
     await planned.close();
   }

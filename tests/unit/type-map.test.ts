@@ -84,6 +84,24 @@ describe('tableSchema', () => {
     expect(Object.keys(arrays.definitions as object)).toEqual(['sdc_recursive_integer_array']);
   });
 
+  test('columns of one type share one frozen schema; another nullability or length gets its own', () => {
+    const a = tableSchema([column('a', type('string', { maxLength: 8 })), column('b', type('integer', { isArray: true }))], TEXT);
+    const b = tableSchema([column('c', type('string', { maxLength: 8 })), column('d', type('integer', { isArray: true }))], TEXT);
+    const props = (s: Record<string, unknown>) => s.properties as Record<string, Record<string, unknown>>;
+    expect(props(a).a).toBe(props(b).c);
+    expect(props(a).b).toBe(props(b).d);
+    expect((a.definitions as Record<string, unknown>).sdc_recursive_integer_array).toBe((b.definitions as Record<string, unknown>).sdc_recursive_integer_array);
+    expect(Object.isFrozen(props(a).a)).toBe(true);
+    expect(Object.isFrozen(props(a).a.type)).toBe(true);
+    expect(() => (props(a).a.type as string[]).push('number')).toThrow(TypeError);
+    expect(columnSchema(type('string', { maxLength: 8 }), true, TEXT)).toEqual({ type: ['string'], maxLength: 8 });
+    expect(columnSchema(type('string', { maxLength: 9 }), false, TEXT)).toEqual({ type: ['null', 'string'], maxLength: 9 });
+    expect(columnSchema(type('integer', { isArray: true }), false, OBJECTS)).toEqual(props(a).b);
+    // a schema's own objects are its own: mapping one stream's properties leaves the others alone
+    expect(a.properties).not.toBe(b.properties);
+    expect(Object.isFrozen(a)).toBe(false);
+  });
+
   test('a column named __proto__ is an ordinary property', () => {
     const schema = tableSchema([column('__proto__', type('string'))], TEXT);
     expect(Object.keys(schema.properties as object)).toEqual(['__proto__']);
