@@ -61,7 +61,9 @@ export async function planDatabases(
   for (const s of selected) {
     const name = access ? databaseName(s) ?? home : home;
     const key = name === config.dbname ? home : name;
-    groups.set(key, [...(groups.get(key) ?? []), s]);
+    const group = groups.get(key);
+    if (group) group.push(s);
+    else groups.set(key, [s]);
   }
   const opened = new Map<string, TapSql>();
   const close = async () => {
