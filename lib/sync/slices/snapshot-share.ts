@@ -1,8 +1,8 @@
 /**
- * One table version over several connections: the first opens a REPEATABLE READ, READ ONLY
- * transaction and exports its snapshot (pg_export_snapshot), the others open theirs on that
- * snapshot (SET TRANSACTION SNAPSHOT), so every statement of every connection sees exactly the
- * same rows. Each connection is a pool of one of its own (postgres.js runs a transaction's
+ * One table version over one or more connections: the first opens a REPEATABLE READ, READ ONLY
+ * transaction and, when there are others, exports its snapshot (pg_export_snapshot), which they
+ * open theirs on (SET TRANSACTION SNAPSHOT), so every statement of every connection sees exactly
+ * the same rows. Each connection is a pool of one of its own (postgres.js runs a transaction's
  * statements one by one on a single-connection pool), and stays in its transaction until
  * `close` (the exported snapshot lives as long as the first transaction).
  *
@@ -64,7 +64,8 @@ export async function openSharedSnapshot(ctx: RunContext, count: number, ready?:
   try {
     const first = open();
     await first.unsafe(BEGIN);
-    const [row] = await first.unsafe('SELECT pg_export_snapshot() AS id');
+    // One connection shares nothing: no snapshot to export (a pooler may not allow it).
+    const [row] = count > 1 ? await first.unsafe('SELECT pg_export_snapshot() AS id') : [{ id: '' }];
     const snapshot = quoteLiteral(String(row.id));
     await ready?.(first);
     await Promise.all(
