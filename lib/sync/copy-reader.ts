@@ -1,9 +1,9 @@
 /**
  * Turns the output of a COPY … TO STDOUT (text format, in batches of CopyData messages:
  * lib/db/copy-out.ts) into RECORD lines for one stream: the column writers are chosen once,
- * each row goes from COPY bytes to RECORD bytes (lib/values/record-bytes.ts, byte-writers.ts) and the lines go to the writer's
- * `writeBytes`; `checkpoint` runs every `state_interval` records so the caller can write a
- * resumable STATE.
+ * each row goes from COPY bytes to RECORD bytes (lib/values/record-bytes.ts, byte-writers.ts)
+ * and the lines go to the writer's `writeBytes`; `checkpoint` runs every `state_interval`
+ * records so the caller can write a resumable STATE.
  */
 import type { StreamPlan } from '../catalog/plan';
 import type { RunContext } from '../context';

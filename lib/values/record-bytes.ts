@@ -1,6 +1,6 @@
 /**
- * The byte path of the RECORD encoder: COPY text rows (UTF-8 bytes) → whole RECORD lines, written
- * into a ByteOutput without building a string per field or per row. The keys, the message
+ * The byte path of the RECORD encoder: COPY text rows (UTF-8 bytes, each in its CopyData
+ * message) → whole RECORD lines, written into a ByteOutput without building a string per field or per row. The keys, the message
  * prefix and each column's byte writer are chosen once per stream; a row is scanned once for its
  * TAB/LF field bounds and each field is written by its column's writer (byte-writers.ts). Each
  * value is byte-for-byte what its column's string converter (convert.ts) writes for the decoded
