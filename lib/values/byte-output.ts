@@ -54,9 +54,17 @@ export class ByteOutput {
     this.pos = pos;
   }
 
-  /** Writes `text` as UTF-8 (any length: makes its own room). */
+  /**
+   * Writes `text` as UTF-8 (any length: makes its own room, in a larger buffer rather than by a
+   * flush, so a line being written is never cut).
+   */
   text(text: string): void {
-    this.ensure(text.length * 3);
+    const bytes = text.length * 3;
+    if (this.pos + bytes > this.buf.length) {
+      const larger = Buffer.allocUnsafe(Math.max(this.pos + bytes, this.buf.length * 2));
+      this.buf.copy(larger, 0, 0, this.pos);
+      this.buf = larger;
+    }
     this.pos += this.buf.write(text, this.pos);
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Per-column byte writers: one non-NULL COPY text field (`src[start, end)`, still COPY-escaped,
- * UTF-8) → its JSON, written straight into a ByteOutput. Each handles the common forms of its
+ * Per-column byte writers: one non-NULL COPY text field (from `src[start]`, still COPY-escaped,
+ * UTF-8, ended by the TAB or LF after it) → its JSON, written straight into a ByteOutput; each
+ * returns where the field ends (the index of that TAB or LF). The writers of numbers and text
+ * find the end as they copy, so those bytes are read once. Each handles the common forms of its
  * type by copying bytes and hands anything else (escapes, characters JSON must escape, BC
  * years, infinity, NULL array elements, …) to the column's string converter (convert.ts), so
  * the output is always byte-for-byte what the string converter writes. Room for 2 × the field
@@ -12,8 +14,10 @@ import type { ByteOutput } from './byte-output';
 import { decodeCopyField } from './copy-text';
 import type { ToJson } from './to-json';
 
-export type ByteWriter = (src: Buffer, start: number, end: number, out: ByteOutput) => void;
+export type ByteWriter = (src: Buffer, start: number, out: ByteOutput) => number;
 
+const TAB = 0x09;
+const LF = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const SPACE = 0x20;
@@ -46,29 +50,57 @@ for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1;
 const NUMERIC_ARRAY_BYTE = new Uint8Array(256);
 for (const c of '0123456789-+.eE,') NUMERIC_ARRAY_BYTE[c.charCodeAt(0)] = 1;
 
+/** The index of the TAB or LF that ends the field starting at `start`. */
+export function fieldEnd(src: Buffer, start: number): number {
+  let i = start;
+  let c = src[i];
+  while (c !== TAB && c !== LF) c = src[++i];
+  return i;
+}
+
 /** The string converter's output for a field the byte writers do not take. */
 export function fallbackWriter(toJson: ToJson): ByteWriter {
-  return (src, start, end, out) => {
+  return (src, start, out) => {
+    const end = fieldEnd(src, start);
     const text = decodeCopyField(src.toString('utf8', start, end));
     out.text(text === null ? 'null' : toJson(text));
+    return end;
   };
 }
 
 /** Numbers printed by the server are JSON as they are (integers). */
-const rawWriter: ByteWriter = (src, start, end, out) => out.range(src, start, end);
+const rawWriter: ByteWriter = (src, start, out) => {
+  const buf = out.buf;
+  let pos = out.pos;
+  let i = start;
+  let c = src[i];
+  while (c !== TAB && c !== LF) {
+    buf[pos++] = c;
+    c = src[++i];
+  }
+  out.pos = pos;
+  return i;
+};
 
 /** numeric/real/double: NaN and ±Infinity go to the string converter (null and a warning). */
 function decimalWriter(fallback: ByteWriter): ByteWriter {
-  return (src, start, end, out) => {
+  return (src, start, out) => {
     const first = src[start];
-    if (first === UPPER_N || first === UPPER_I || (first === MINUS && src[start + 1] === UPPER_I)) fallback(src, start, end, out);
-    else out.range(src, start, end);
+    if (first === UPPER_N || first === UPPER_I || (first === MINUS && src[start + 1] === UPPER_I)) return fallback(src, start, out);
+    return rawWriter(src, start, out);
   };
 }
 
-const booleanWriter: ByteWriter = (src, start, _end, out) => out.bytes(src[start] === LOWER_T ? TRUE : FALSE);
+const booleanWriter: ByteWriter = (src, start, out) => {
+  out.bytes(src[start] === LOWER_T ? TRUE : FALSE);
+  return fieldEnd(src, start);
+};
 
-const bit1Writer: ByteWriter = (src, start, end, out) => out.bytes(end - start === 1 && src[start] === 0x31 ? TRUE : FALSE);
+const bit1Writer: ByteWriter = (src, start, out) => {
+  const end = fieldEnd(src, start);
+  out.bytes(end - start === 1 && src[start] === 0x31 ? TRUE : FALSE);
+  return end;
+};
 
 /**
  * COPY escapes whose two bytes are also JSON.stringify's escape of the decoded character:
@@ -84,40 +116,45 @@ for (const c of '\\bfnrt') SAME_ESCAPE[c.charCodeAt(0)] = 1;
  * and the COPY escapes JSON shares are copied as they are.
  */
 function quotedWriter(fallback: ByteWriter, jsonEscapes: boolean): ByteWriter {
-  return (src, start, end, out) => {
+  return (src, start, out) => {
     const buf = out.buf;
     let pos = out.pos;
     let nonAscii = false;
     buf[pos++] = QUOTE;
-    for (let i = start; i < end; i += 1) {
+    let i = start;
+    for (;; i += 1) {
       const c = src[i];
       const kind = NEEDS_ESCAPE[c];
       if (kind !== 0) {
         if (kind === 2) nonAscii = true;
-        else if (!jsonEscapes) return fallback(src, start, end, out);
+        else if (c === TAB || c === LF) break;
+        else if (!jsonEscapes) return fallback(src, start, out);
         else if (c === QUOTE) buf[pos++] = BACKSLASH;
-        else if (c === BACKSLASH && i + 1 < end && SAME_ESCAPE[src[i + 1]] === 1) {
+        else if (c === BACKSLASH && SAME_ESCAPE[src[i + 1]] === 1) {
           buf[pos++] = BACKSLASH;
           buf[pos++] = src[++i];
           continue;
-        } else return fallback(src, start, end, out);
+        } else return fallback(src, start, out);
       }
       buf[pos++] = c;
     }
-    if (nonAscii && !isUtf8(src.subarray(start, end))) return fallback(src, start, end, out);
+    if (nonAscii && !isUtf8(src.subarray(start, i))) return fallback(src, start, out);
     buf[pos++] = QUOTE;
     out.pos = pos;
+    return i;
   };
 }
 
 /** date: `YYYY-MM-DD` quoted; other widths (BC, year > 9999, infinity) to the fallback. */
 function dateWriter(fallback: ByteWriter): ByteWriter {
-  return (src, start, end, out) => {
-    if (end - start !== 10) return fallback(src, start, end, out);
+  return (src, start, out) => {
+    const end = fieldEnd(src, start);
+    if (end - start !== 10) return fallback(src, start, out);
     const buf = out.buf;
     buf[out.pos++] = QUOTE;
     out.range(src, start, end);
     buf[out.pos++] = QUOTE;
+    return end;
   };
 }
 
@@ -126,10 +163,11 @@ function dateWriter(fallback: ByteWriter): ByteWriter {
  * (no zone in the text: `+00:00`), as datetime.ts does; 4-digit AD years only.
  */
 function timestampWriter(fallback: ByteWriter, withZone: boolean): ByteWriter {
-  return (src, start, end, out) => {
+  return (src, start, out) => {
+    const end = fieldEnd(src, start);
     const first = src[start];
     if (end - start < 19 || src[start + 10] !== SPACE || first < ZERO || first > NINE || src[end - 1] === UPPER_C) {
-      return fallback(src, start, end, out);
+      return fallback(src, start, out);
     }
     const buf = out.buf;
     let pos = out.pos;
@@ -146,7 +184,7 @@ function timestampWriter(fallback: ByteWriter, withZone: boolean): ByteWriter {
         buf[pos++] = src[i++];
         digits += 1;
       }
-      if (digits > 6) return fallback(src, start, end, out);
+      if (digits > 6) return fallback(src, start, out);
       for (; digits < 6; digits += 1) buf[pos++] = ZERO;
     } else {
       buf.set(NO_FRACTION, pos);
@@ -166,23 +204,25 @@ function timestampWriter(fallback: ByteWriter, withZone: boolean): ByteWriter {
     }
     buf[pos++] = QUOTE;
     out.pos = pos;
+    return end;
   };
 }
 
 /** bytea hex output (`\x…`, its backslash doubled by COPY) → the hex digits quoted. */
 function byteaWriter(fallback: ByteWriter): ByteWriter {
-  return (src, start, end, out) => {
-    if (src[start] !== BACKSLASH || src[start + 1] !== BACKSLASH || src[start + 2] !== LOWER_X) return fallback(src, start, end, out);
+  return (src, start, out) => {
+    if (src[start] !== BACKSLASH || src[start + 1] !== BACKSLASH || src[start + 2] !== LOWER_X) return fallback(src, start, out);
     const buf = out.buf;
     let pos = out.pos;
     buf[pos++] = QUOTE;
-    for (let i = start + 3; i < end; i += 1) {
-      const c = src[i];
-      if (HEX_DIGIT[c] !== 1) return fallback(src, start, end, out);
+    let i = start + 3;
+    for (let c = src[i]; c !== TAB && c !== LF; c = src[++i]) {
+      if (HEX_DIGIT[c] !== 1) return fallback(src, start, out);
       buf[pos++] = c;
     }
     buf[pos++] = QUOTE;
     out.pos = pos;
+    return i;
   };
 }
 
@@ -191,21 +231,18 @@ function byteaWriter(fallback: ByteWriter): ByteWriter {
  * Infinity, quotes and bounds prefixes go to the fallback.
  */
 function numericArrayWriter(fallback: ByteWriter): ByteWriter {
-  return (src, start, end, out) => {
+  return (src, start, out) => {
     const buf = out.buf;
-    const mark = out.pos;
-    let pos = mark;
-    for (let i = start; i < end; i += 1) {
-      const c = src[i];
+    let pos = out.pos;
+    let i = start;
+    for (let c = src[i]; c !== TAB && c !== LF; c = src[++i]) {
       if (c === 0x7b) buf[pos++] = 0x5b;
       else if (c === 0x7d) buf[pos++] = 0x5d;
       else if (NUMERIC_ARRAY_BYTE[c] === 1) buf[pos++] = c;
-      else {
-        out.pos = mark;
-        return fallback(src, start, end, out);
-      }
+      else return fallback(src, start, out);
     }
     out.pos = pos;
+    return i;
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The byte path of the RECORD encoder: COPY text rows (UTF-8 bytes, each in its CopyData
  * message) → whole RECORD lines, written into a ByteOutput without building a string per field or per row. The keys, the message
- * prefix and each column's byte writer are chosen once per stream; a row is scanned once for its
- * TAB/LF field bounds and each field is written by its column's writer (byte-writers.ts). Each
+ * prefix and each column's byte writer are chosen once per stream; each field is written by its
+ * column's writer (byte-writers.ts), which also finds where the field ends, so a row's bytes are
+ * read once (a row of the wrong width is found at its end, and its partial line dropped). Each
  * value is byte-for-byte what its column's string converter (convert.ts) writes for the decoded
  * field (tests/integration/fast-path.test.ts compares the lines with a string-built reference on
  * every fixture value).
@@ -10,7 +11,7 @@
 import { SyncError } from '../errors';
 import type { ColumnType } from '../pg/types';
 import type { ByteOutput } from './byte-output';
-import { byteWriter, type ByteWriter } from './byte-writers';
+import { byteWriter, fieldEnd, type ByteWriter } from './byte-writers';
 import { decodeCopyField } from './copy-text';
 import { jsonString } from './json-text';
 import type { ToJson } from './to-json';
@@ -77,8 +78,6 @@ class Encoder implements RecordBytesEncoder {
   private readonly keys: Buffer[];
   private readonly writers: ByteWriter[];
   private readonly fixedBytes: number;
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
   private tail = Buffer.alloc(0);
 
   constructor(columns: ReadonlyArray<ByteColumn>, options: RecordBytesOptions) {
@@ -89,8 +88,6 @@ class Encoder implements RecordBytesEncoder {
     this.keys = columns.map((column) => Buffer.from(',' + jsonString(column.name) + ':'));
     this.writers = columns.map((column) => byteWriter(column.type, column.toJson, options.jsonAsObject));
     this.fixedBytes = this.head.length + this.keys.reduce((sum, key) => sum + key.length, 0) + 16 * this.width;
-    this.starts = new Int32Array(this.width);
-    this.ends = new Int32Array(this.width);
   }
 
   setTail(after: string): void {
@@ -107,52 +104,49 @@ class Encoder implements RecordBytesEncoder {
         n -= 1;
         continue;
       }
-      // The row must end with the LF that ends its message (which also bounds the field scan).
-      if (src[i + total - 1] !== LF || this.encodeRow(src, row, out) !== i + total) wrongRow(src, row, i + total, this.width);
+      // The row ends with the LF that ends its message (which also bounds every field's scan).
+      if (src[i + total - 1] !== LF) throw notOneRow();
+      this.encodeRow(src, row, i + total - 1, out);
       this.lastRowStart = row;
       i += total;
     }
     return i;
   }
 
-  private encodeRow(src: Buffer, start: number, out: ByteOutput): number {
-    const { width, count, starts, ends, writers, keys } = this;
+  /** Writes the RECORD line of the row `src[start, lf]`; nothing of it stays in `out` when it fails. */
+  private encodeRow(src: Buffer, start: number, lf: number, out: ByteOutput): void {
+    const { width, count, writers, keys, nullField } = this;
     if (width === 0) wrongWidth(src, start, width);
+    out.ensure(2 * (lf + 1 - start) + this.fixedBytes + this.tail.length);
+    const mark = out.pos;
+    out.bytes(this.head);
     let i = start;
     for (let k = 0; k < width; k += 1) {
-      starts[k] = i;
-      let c = src[i];
-      while (c !== TAB && c !== LF) c = src[++i];
-      ends[k] = i;
-      if ((c === LF) !== (k === width - 1)) wrongWidth(src, start, width);
+      if (k > 0 && k < count) out.bytes(keys[k]);
+      const isNull = src[i] === BACKSLASH && src[i + 1] === UPPER_N && (src[i + 2] === TAB || src[i + 2] === LF);
+      if (isNull) {
+        if (k < count) out.bytes(NULL);
+        if (k === nullField) this.nulls += 1;
+        i += 2;
+      } else if (k < count) {
+        i = writers[k](src, i, out);
+      } else {
+        i = fieldEnd(src, i);
+      }
+      // Each field but the last ends with a TAB, the last with the row's LF.
+      if ((i === lf) !== (k === width - 1)) {
+        out.pos = mark;
+        wrongWidth(src, start, width);
+      }
       i += 1;
-    }
-    const nullField = this.nullField;
-    if (nullField !== -1 && isNullField(src, starts[nullField], ends[nullField])) this.nulls += 1;
-    out.ensure(2 * (i - start) + this.fixedBytes + this.tail.length);
-    out.bytes(this.head);
-    for (let k = 0; k < count; k += 1) {
-      if (k > 0) out.bytes(keys[k]);
-      const s = starts[k];
-      const e = ends[k];
-      if (isNullField(src, s, e)) out.bytes(NULL);
-      else writers[k](src, s, e, out);
     }
     out.bytes(this.tail);
     this.rows += 1;
-    return i;
   }
 }
 
-function isNullField(src: Buffer, start: number, end: number): boolean {
-  return end - start === 2 && src[start] === BACKSLASH && src[start + 1] === UPPER_N;
-}
-
-function wrongRow(src: Buffer, start: number, end: number, width: number): never {
-  if (src[end - 1] !== LF || src.indexOf(LF, start) !== end - 1) {
-    throw new SyncError('COPY_FORMAT', 'a COPY message does not hold exactly one row ending with a line feed');
-  }
-  return wrongWidth(src, start, width);
+function notOneRow(): SyncError {
+  return new SyncError('COPY_FORMAT', 'a COPY message does not hold one row ending with a line feed');
 }
 
 function wrongWidth(src: Buffer, start: number, width: number): never {
