@@ -40,8 +40,7 @@ export const COPY_BATCH_BYTES = 256 * 1024;
 
 const COPY_DATA = 0x64; // 'd'
 /** A message's type byte and length: the length counts itself and the payload. */
-export const COPY_DATA_HEADER = 5;
-const HEADER = COPY_DATA_HEADER;
+const HEADER = 5;
 
 /**
  * Resumes the socket under a postgres.js COPY stream (its `_read`, connection.js line 879). The
@@ -64,11 +63,11 @@ function resumeSocket(stream: Readable): void {
  * Runs `query` (a `COPY … TO STDOUT`) and yields its output as batches of whole CopyData
  * messages as the protocol frames them: each a type byte `d`, its length (4 bytes, big-endian,
  * counting itself) and its payload — one whole row in text format (the `\\.` end marker of old
- * servers included). A batch is
- * only valid until the next one is asked for. Errors (the server's, a lost connection) are
- * thrown from the iteration. Nothing is sent before the iteration starts. Leaving early destroys
- * the stream and resumes the socket; on the tap's sockets the rest of the rows are read and
- * dropped, so the connection is usable again once the COPY ends.
+ * servers included). A batch is only valid until the next one is asked for. Errors (the
+ * server's, a lost connection) are thrown from the iteration. Nothing is sent before the
+ * iteration starts. Leaving early destroys the stream and resumes the socket; on the tap's
+ * sockets the rest of the rows are read and dropped, so the connection is usable again once the
+ * COPY ends.
  */
 export function copyOutBatches(query: PendingQuery<Row[]>, batchBytes = COPY_BATCH_BYTES): AsyncGenerator<Buffer> {
   return batches(query, batchBytes);
