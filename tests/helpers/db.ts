@@ -64,3 +64,20 @@ export function connectTo(server: { host: string; port: number; user: string; pa
     max: 1,
   });
 }
+
+/**
+ * Waits until every transaction of the cluster that began before now has ended, so that a
+ * snapshot taken next has its horizon (xmin) past all of them. xids are cluster-wide: a
+ * transaction another test file keeps open would otherwise hold a tap run's `snapshot_xmin`
+ * back and make rows it should count as older look newer.
+ */
+export async function waitForHorizon(sql: postgres.Sql, timeoutMs = 60_000): Promise<void> {
+  const [{ xid }] = await sql`SELECT txid_current()::text AS xid`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [{ xmin }] = await sql`SELECT txid_snapshot_xmin(txid_current_snapshot())::text AS xmin`;
+    if (BigInt(xmin) > BigInt(xid)) return;
+    if (Date.now() > deadline) throw new Error(`a transaction older than xid ${xid} still runs after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import { discover, select, type Catalog } from '../helpers/catalog';
-import { adminSql, testConfig } from '../helpers/db';
+import { adminSql, testConfig, waitForHorizon } from '../helpers/db';
 import { byType, lastState } from '../helpers/messages';
 import { runTap, type TapRun } from '../helpers/run-tap';
 import { killAfterBytes, seededRandom } from '../helpers/kill';
@@ -54,6 +54,8 @@ async function pageOf(ids: string): Promise<number[]> {
 
 test.each([1, 2, 3])('rows updated, moved, inserted and deleted before a resume are all in the resumed version (seed %i)', async (seed) => {
   await resetTable();
+  // The first run's horizon must be past the rows just written (no older transaction running).
+  await waitForHorizon(sql);
   const random = seededRandom(seed);
   // A transaction that is running when the first run takes its snapshot, and writes after it.
   const early = await sql.reserve();
@@ -127,6 +129,7 @@ test('a STATE from before snapshot_xmin existed reads the table again from page 
 
 test('a resumed run that has sent the rows changed below its page moves the horizon up: the next resume does not send them again', async () => {
   await resetTable();
+  await waitForHorizon(sql);
   const first = await runTap([], { config, catalog, onSpawn: killAfterBytes(1_500_000) });
   const state1 = lastState(first.messages)!;
   const page1: number = state1.bookmarks[STREAM].ctid_page;
@@ -138,6 +141,8 @@ test('a resumed run that has sent the rows changed below its page moves the hori
   const changedEarly = (await sql.unsafe(`SELECT id FROM ${SCHEMA}.moving WHERE n < 0 AND (ctid::text::point)[0] < ${page1}`)).map((r) => r.id);
   expect(changedEarly.length).toBeGreaterThan(20);
 
+  // The second run's own horizon must be past the first's.
+  await waitForHorizon(sql);
   const second = await runTap([], { config, catalog, state: state1, onSpawn: killAfterBytes(1_500_000) });
   expect(second.signal).toBe('SIGKILL');
   const state2 = lastState(second.messages)!;
