@@ -110,15 +110,22 @@ test('a recovery conflict during a slow read on the standby is retried; the run 
   const catalog = select(standbyCatalog, { [stream('slow_items')]: { 'replication-method': 'FULL_TABLE' } });
   let reading: () => void = () => undefined;
   const started = new Promise<void>((resolve) => (reading = resolve));
+  let syncing = false;
   let cancelled = false;
   const running = runTap([], {
-    config: { ...standbyConfig, retry_backoff_seconds: 0, max_retries: 10 },
+    // A short, doubling backoff: on a loaded machine the standby may still be replaying older
+    // cleanup when the first retries start, and each would be cancelled at once.
+    config: { ...standbyConfig, retry_backoff_seconds: 0.1, max_retries: 10 },
     catalog,
     timeoutMs: 55_000,
     onSpawn: (child) =>
       child.stderr?.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('FULL_TABLE sync starts')) reading();
-        if (chunk.toString().includes('conflict with recovery')) cancelled = true;
+        if (chunk.toString().includes('FULL_TABLE sync starts')) {
+          syncing = true;
+          reading();
+        }
+        // The read's own cancellation (the catalog queries before it may be cancelled too).
+        if (syncing && chunk.toString().includes('conflict with recovery')) cancelled = true;
       }),
   });
   await Promise.race([started, running]);
