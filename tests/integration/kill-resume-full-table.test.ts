@@ -15,8 +15,6 @@ const KILLS = 20;
 const MIB = 1024 * 1024;
 // Twenty-one runs of the tap and the writes between them: well under a minute on two idle cores.
 const TIMEOUT_MS = 240_000;
-const SCHEMA = 'kill_resume';
-const STREAM = `${SCHEMA}-ft`;
 // A database of its own: VACUUM frees space (for rows to move into) only behind the oldest
 // snapshot of its database, and the other test files' long transactions must not hold it back.
 const DB = 'tap_kill_resume_ft';
@@ -36,14 +34,21 @@ afterAll(async () => {
   await admin.end();
 });
 
-test(`${KILLS} kills, rows moved, inserted and deleted between and during runs: the final version has every row`, async () => {
+// The table read with one plain scan (ctid positions), and read in chunks of pages on one
+// connection and on two (positions: the finished chunks), as a large table is.
+test.each([
+  ['one plain scan', 'kill_resume', {}],
+  ['chunks, one connection', 'kill_resume_chunks', { slice_min_pages: 8, max_parallel_slices: 1 }],
+  ['chunks, two connections', 'kill_resume_slices', { slice_min_pages: 8, max_parallel_slices: 2 }],
+])(`${KILLS} kills, rows moved, inserted and deleted between and during runs: the final version has every row (%s)`, async (_how, SCHEMA, reading) => {
+  const STREAM = `${SCHEMA}-ft`;
   let top = 4000;
   await sql.unsafe(`
     CREATE SCHEMA ${SCHEMA};
     CREATE TABLE ${SCHEMA}.ft (id int PRIMARY KEY, n int NOT NULL, pad text);
     ALTER TABLE ${SCHEMA}.ft SET (autovacuum_enabled = false);
     INSERT INTO ${SCHEMA}.ft SELECT g, 0, ${widePad("g || ''")} FROM generate_series(1, ${top}) g;`);
-  const config = testConfig({ dbname: DB, filter_schemas: [SCHEMA], state_interval: 50 });
+  const config = testConfig({ dbname: DB, filter_schemas: [SCHEMA], state_interval: 50, ...reading });
   const catalog = select(await discover(config), { [STREAM]: { 'replication-method': 'FULL_TABLE' } });
   const change = async (random: () => number, updates: number, inserts: number, deletes: number, vacuum: boolean) => {
     await sql.unsafe(`DELETE FROM ${SCHEMA}.ft WHERE id = ANY(${pickIds(random, deletes, top)})`);
@@ -55,7 +60,7 @@ test(`${KILLS} kills, rows moved, inserted and deleted between and during runs: 
   };
 
   const chain = await killAndResume({
-    label: 'kill-resume FULL_TABLE',
+    label: `kill-resume FULL_TABLE (${SCHEMA})`,
     kills: KILLS,
     run: (state, onSpawn) => runTap([], { config, catalog, state, onSpawn }),
     killAt: (random) => MIB + Math.floor(random() * 0.6 * MIB),
@@ -64,7 +69,7 @@ test(`${KILLS} kills, rows moved, inserted and deleted between and during runs: 
   });
 
   // Most kills leave a version part-sent: the next run resumes it.
-  const resumed = chain.runs.filter((run) => /resuming FULL_TABLE at heap page/.test(run.stderr)).length;
+  const resumed = chain.runs.filter((run) => /resuming FULL_TABLE at heap page|resuming with \d+ heap pages already sent/.test(run.stderr)).length;
   expect(resumed).toBeGreaterThanOrEqual(KILLS / 2);
   // And versions end although every resume finds rows changed below its page: each resumed run
   // that got past them moves the horizon up, so the next one does not send them again.

@@ -47,7 +47,12 @@ async function heapSize(ctx: RunContext, plan: StreamPlan): Promise<HeapSize> {
 
 interface SliceRun {
   version: number;
+  /** Rows on pages already sent at least this new are read again (the `moved` chunks). */
   horizon: number;
+  /** The `moved` chunks of this read not finished yet; at 0 the horizon moves up to `next`. */
+  movedLeft: number;
+  /** The horizon of a snapshot taken at this run's start (full-table-resume.ts). */
+  next: number;
   progress: PageProgress;
   checkpoint: () => void | Promise<void>;
 }
@@ -63,7 +68,14 @@ function chunkQuery(connection: TapSql, plan: StreamPlan, chunk: Chunk, horizon:
 
 async function readChunk(ctx: RunContext, plan: StreamPlan, connection: TapSql, chunk: Chunk, run: SliceRun): Promise<CopyReadResult> {
   const source = await readCopy(chunkQuery(connection, plan, chunk, run.horizon) as unknown as PendingQuery<Row[]>);
-  if (chunk.moved) return copyToRecords(ctx, plan, source, { version: run.version, extraFields: 0, checkpoint: run.checkpoint });
+  if (chunk.moved) {
+    const part = await copyToRecords(ctx, plan, source, { version: run.version, extraFields: 0, checkpoint: run.checkpoint });
+    // Every row changed on the pages already sent is sent now: later STATEs carry this run's
+    // horizon, so a version interrupted again and again still gets to its end.
+    run.movedLeft -= 1;
+    if (run.movedLeft === 0) run.horizon = run.next;
+    return part;
+  }
   const reading = run.progress.begin(chunk.start);
   try {
     // Only the last chunk, which has no end, tells how far it got: by the ctid of its rows.
@@ -110,10 +122,12 @@ export async function syncSlicedFullTable(ctx: RunContext, plan: StreamPlan, sta
   const run: SliceRun = {
     version,
     horizon: point.horizon,
+    movedLeft: 0,
+    next: point.next,
     progress: new PageProgress(point.resumed ? sentRanges(start) : []),
     checkpoint: () => {
       const sent = rangeFields(run.progress.sent());
-      state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version, ...sent, relfilenode: heap.relfilenode, snapshot_xmin: point.horizon });
+      state.setBookmark(id, { last_replication_method: 'FULL_TABLE', version, ...sent, relfilenode: heap.relfilenode, snapshot_xmin: run.horizon });
       return state.emit();
     },
   };
@@ -136,6 +150,8 @@ export async function syncSlicedFullTable(ctx: RunContext, plan: StreamPlan, sta
         heap = now;
       }
       const chunks = planChunks(run.progress.sent(), heap.pages, slices);
+      run.movedLeft = chunks.filter((chunk) => chunk.moved).length;
+      if (run.movedLeft === 0) run.horizon = run.next;
       await readChunks(ctx, slices, chunks, { read: (connection, chunk) => readChunk(ctx, plan, connection, chunk, run) }, result);
     });
   } catch (error) {
