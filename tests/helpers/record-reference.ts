@@ -28,23 +28,39 @@ export function splitCopyLine(line: string, into: Array<string | null>, expected
   return parts.length;
 }
 
+/** Each line (a text row with its LF) as the CopyData message the server sends it in, joined. */
+export function copyDataMessages(lines: readonly string[]): Buffer {
+  return Buffer.concat(
+    lines.map((line) => {
+      const payload = Buffer.from(line, 'utf8');
+      const header = Buffer.from([0x64, 0, 0, 0, 0]);
+      header.writeUInt32BE(payload.length + 4, 1);
+      return Buffer.concat([header, payload]);
+    }),
+  );
+}
+
+/** The payloads of the whole CopyData messages `src[start, end)`, as UTF-8; throws on anything else. */
+export function copyDataPayloads(src: Buffer, start = 0, end = src.length): string[] {
+  const payloads: string[] = [];
+  for (let i = start; i < end; ) {
+    const total = src[i] === 0x64 && i + 5 <= end ? 1 + src.readUInt32BE(i + 1) : Infinity;
+    if (i + total > end) throw new Error(`no whole CopyData message at byte ${i} of [${start}, ${end})`);
+    payloads.push(src.toString('utf8', i + 5, i + total));
+    i += total;
+  }
+  return payloads;
+}
+
 /**
  * Reads COPY output in batches of whole CopyData messages (lib/db/copy-out.ts) and yields each
- * batch's rows as lines (the payload without its LF), decoded as UTF-8. The `\.` end marker, if
- * any, is dropped.
+ * batch's rows as lines (the payload without its LF). The `\.` end marker, if any, is dropped.
  */
 export async function* copyLines(batches: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<string[]> {
   for await (const raw of batches) {
-    const batch = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    const lines: string[] = [];
-    for (let i = 0; i < batch.length; ) {
-      const total = batch[i] === 0x64 && i + 5 <= batch.length ? 1 + batch.readUInt32BE(i + 1) : 0;
-      if (total < 6 || batch[i + total - 1] !== LF) throw new Error(`no CopyData message with a row at byte ${i} of a batch`);
-      const line = batch.toString('utf8', i + 5, i + total - 1);
-      if (line !== '\\.') lines.push(line);
-      i += total;
-    }
-    yield lines;
+    const payloads = copyDataPayloads(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
+    if (payloads.some((payload) => !payload.endsWith('\n'))) throw new Error('a CopyData message without a row ending with LF');
+    yield payloads.map((payload) => payload.slice(0, -1)).filter((line) => line !== '\\.');
   }
 }
 

@@ -16,6 +16,7 @@ import { connect, type TapSql } from '../../lib/db/connect';
 import { copyOutBatches, readableBatches } from '../../lib/db/copy-out';
 import { claimCopyOut, type CopyClaim } from '../../lib/db/copy-socket';
 import { testConfig } from '../helpers/db';
+import { copyDataPayloads } from '../helpers/record-reference';
 
 const ROWS = 20000;
 /** Rows `1\t<n>\tx…` and their COPY text, as the server prints them. */
@@ -34,17 +35,6 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The payloads of the whole CopyData messages `src[start, end)`; throws on anything else. */
-function payloads(src: Buffer, start = 0, end = src.length): string[] {
-  const rows: string[] = [];
-  for (let i = start; i < end; ) {
-    const total = src[i] === 0x64 && i + 5 <= end ? 1 + src.readUInt32BE(i + 1) : Infinity;
-    if (i + total > end) throw new Error(`no whole CopyData message at byte ${i} of [${start}, ${end})`);
-    rows.push(src.toString('utf8', i + 5, i + total));
-    i += total;
-  }
-  return rows;
-}
 
 test('postgres is the pinned version the adapter was written against', () => {
   const root = join(dirname(require.resolve('postgres')), '..', '..');
@@ -161,7 +151,7 @@ test("on the tap's sockets the COPY is claimed while the driver handles CopyOutR
       };
       claim = claimCopyOut({
         data: (src, start, end) => {
-          sunk.push(...payloads(src, start, end));
+          sunk.push(...copyDataPayloads(src, start, end));
           runs += 1;
           return runs % 3 !== 0; // full every third run of messages: paused until resumed
         },
@@ -192,7 +182,7 @@ test('copyOutBatches: every byte in order, batches bounded by a slow reader, the
   for await (const batch of copyOutBatches(sql.unsafe(QUERY_TEXT), batchBytes)) {
     batches += 1;
     largest = Math.max(largest, batch.length);
-    parts.push(...payloads(batch)); // whole messages only; a batch is valid until the next is asked for
+    parts.push(...copyDataPayloads(batch)); // whole messages only; a batch is valid until the next is asked for
     if (batches % 10 === 0) await sleep(1);
   }
   expect(parts.join('')).toBe(expectedText);
@@ -218,7 +208,7 @@ test('readableBatches: a Readable opened by the caller gives every byte, and the
   const stream = (await sql.unsafe(QUERY_TEXT).readable()) as unknown as Readable;
   await sleep(50); // rows pile up in the Readable's own buffer first
   const parts: string[] = [];
-  for await (const batch of readableBatches(stream, 4096)) parts.push(...payloads(batch));
+  for await (const batch of readableBatches(stream, 4096)) parts.push(...copyDataPayloads(batch));
   expect(parts.join('')).toBe(expectedText);
   const [after] = await sql`SELECT 45 AS answer`;
   expect(after.answer).toBe(45);

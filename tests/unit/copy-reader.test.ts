@@ -12,6 +12,7 @@ import { createLogger } from '../../lib/log/logger';
 import { createMemoryWriter } from '../../lib/messages/writer';
 import type { ColumnInfo, ValueKind } from '../../lib/pg/types';
 import { copyToRecords } from '../../lib/sync/copy-reader';
+import { copyDataMessages } from '../helpers/record-reference';
 
 const column = (name: string, kind: ValueKind): ColumnInfo => ({
   name,
@@ -33,12 +34,7 @@ const plan = {
 
 /** Each line (with its LF) as the CopyData message the server sends it in. */
 function messages(...lines: string[]): Buffer[] {
-  return lines.map((line) => {
-    const payload = Buffer.from(line, 'utf8');
-    const header = Buffer.from([0x64, 0, 0, 0, 0]);
-    header.writeUInt32BE(payload.length + 4, 1);
-    return Buffer.concat([header, payload]);
-  });
+  return lines.map((line) => copyDataMessages([line]));
 }
 
 const ROWS = messages('1\tü\\tx\t2024-01-01 00:00:00+00\t(0,1)\n', '2\t\\N\t\\N\t(0,2)\n', '3\t😀 "q"\\\\\t2024-06-30 12:00:00.5+02\t(1,1)\n');

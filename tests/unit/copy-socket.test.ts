@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { claimCopyOut, watchCopyOut } from '../../lib/db/copy-socket';
+import { copyDataPayloads } from '../helpers/record-reference';
 
 function message(type: string, body: Buffer): Buffer {
   const head = Buffer.alloc(5);
@@ -48,12 +49,7 @@ function run(parts: Buffer[], fullEvery: number): { sunk: string[]; driver: Buff
       claim = claimCopyOut({
         data: (src, start, end) => {
           calls += 1;
-          for (let i = start; i < end; ) {
-            const total = 1 + src.readUInt32BE(i + 1);
-            if (src[i] !== 0x64 || i + total > end) throw new Error(`no whole CopyData message at ${i} in [${start}, ${end})`);
-            sunk.push(src.toString('utf8', i + 5, i + total));
-            i += total;
-          }
+          sunk.push(...copyDataPayloads(src, start, end));
           return calls % fullEvery !== 0;
         },
       });

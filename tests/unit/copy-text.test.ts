@@ -1,5 +1,5 @@
 import { SyncError } from '../../lib/errors';
-import { copyLines, splitCopyLine } from '../helpers/record-reference';
+import { copyDataMessages, copyLines, splitCopyLine } from '../helpers/record-reference';
 
 function split(line: string): Array<string | null> {
   const into: Array<string | null> = [];
@@ -51,26 +51,20 @@ describe('splitCopyLine', () => {
 
 describe('copyLines', () => {
   const rows = ['a\tü\n', '\\N\t😀\\\\x\n', 'last\tline\n'];
-  const framed = (lines: string[]) => Buffer.concat(lines.map((line) => {
-    const payload = Buffer.from(line, 'utf8');
-    const header = Buffer.from([0x64, 0, 0, 0, 0]);
-    header.writeUInt32BE(payload.length + 4, 1);
-    return Buffer.concat([header, payload]);
-  }));
   const expected = ['a\tü', '\\N\t😀\\\\x', 'last\tline'];
 
   test('each batch of CopyData messages gives its rows as lines', async () => {
-    expect(await allLines([framed(rows)])).toEqual({ lines: expected, batches: 1 });
-    expect(await allLines([framed(rows.slice(0, 1)), framed(rows.slice(1))])).toEqual({ lines: expected, batches: 2 });
+    expect(await allLines([copyDataMessages(rows)])).toEqual({ lines: expected, batches: 1 });
+    expect(await allLines([copyDataMessages(rows.slice(0, 1)), copyDataMessages(rows.slice(1))])).toEqual({ lines: expected, batches: 2 });
   });
 
   test('the \\. end marker is dropped; bytes that are not a row message fail', async () => {
-    expect((await allLines([framed(['a\n', '\\.\n'])])).lines).toEqual(['a']);
-    await expect(allLines([Buffer.from('a\tb\n')])).rejects.toThrow(/no CopyData message/);
+    expect((await allLines([copyDataMessages(['a\n', '\\.\n'])])).lines).toEqual(['a']);
+    await expect(allLines([Buffer.from('a\tb\n')])).rejects.toThrow(/no whole CopyData message/);
   });
 
   test('decoded fields survive', async () => {
-    const { lines } = await allLines([framed(rows)]);
+    const { lines } = await allLines([copyDataMessages(rows)]);
     expect(lines.map(split)).toEqual([['a', 'ü'], [null, '😀\\x'], ['last', 'line']]);
   });
 });
